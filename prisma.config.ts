@@ -1,0 +1,9 @@
+// Prisma CLI configuration. The database URL comes from the one config object (src/config.ts).
+import { defineConfig } from 'prisma/config';
+import { loadConfig } from './src/config.js';
+
+export default defineConfig({
+  schema: './prisma/schema.prisma',
+  migrations: { path: './prisma/migrations', seed: 'tsx prisma/seed.ts' },
+  datasource: { url: loadConfig().databaseUrl },
+});

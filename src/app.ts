@@ -1,0 +1,63 @@
+// The composition root: builds the adapters, the core services and the API from one Config.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config.js';
+import { createServices } from './domain/services.js';
+import { createDatabase } from './platform/db/prisma.js';
+import { createLogger, type Logger } from './platform/log/logger.js';
+import { createRedis } from './platform/redis/redis.js';
+import { createGraphQLServer } from './server.js';
+
+export interface AppOptions {
+  logger?: Logger;
+  /** Observe every SQL statement (tests count them). */
+  onQuery?: (sql: string) => void;
+}
+
+export function createApp(config: Config, options: AppOptions = {}) {
+  const logger = options.logger ?? createLogger(config.logLevel, { version: config.version });
+  const db = createDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize, onQuery: options.onQuery });
+  const redis = createRedis(config.redisUrl, config.redisKeyPrefix);
+  let lastRedisError = '';
+  redis.on('error', (err: Error) => {
+    // ioredis reconnects by itself; log each distinct failure once instead of once per retry.
+    if (err.message !== lastRedisError) logger.warn({ err: err.message }, 'redis connection error');
+    lastRedisError = err.message;
+  });
+  redis.on('ready', () => {
+    lastRedisError = '';
+  });
+  const services = createServices({ db });
+  const yoga = createGraphQLServer({ config, db, redis, services, logger });
+  let server: Server | undefined;
+
+  return {
+    config,
+    logger,
+    db,
+    redis,
+    services,
+    yoga,
+    /** Starts listening on config.host:config.port (port 0 picks a free one) and returns the base URL. */
+    async listen(): Promise<string> {
+      server = createServer(yoga);
+      await new Promise<void>((resolve, reject) => {
+        server?.once('error', reject);
+        server?.listen(config.port, config.host, resolve);
+      });
+      const { port } = server.address() as AddressInfo;
+      return `http://${config.host}:${port}`;
+    },
+    async close(): Promise<void> {
+      if (server) {
+        const s = server;
+        await new Promise<void>((resolve) => s.close(() => resolve()));
+        s.closeAllConnections();
+      }
+      // quit() waits for a connection that may never come; disconnect() when Redis is unreachable.
+      await Promise.allSettled([db.$disconnect(), redis.status === 'ready' ? redis.quit() : redis.disconnect()]);
+    },
+  };
+}
+
+export type App = ReturnType<typeof createApp>;

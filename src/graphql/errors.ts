@@ -1,0 +1,51 @@
+// Turns whatever a resolver threw into the error a client sees: a coded GraphQLError for expected failures,
+// a masked INTERNAL_SERVER_ERROR (logged with its cause) for everything else.
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import { GraphQLError } from 'graphql';
+import { DomainError, NotFoundError, ValidationError } from '../domain/shared/errors.js';
+
+/** PostgreSQL SQLSTATEs that mean "the input broke a database rule", with what the client should hear. */
+const PG_INPUT_ERRORS: Record<string, { code: string; message: string }> = {
+  '23502': { code: 'BAD_USER_INPUT', message: 'A required value is missing.' },
+  '23503': { code: 'NOT_FOUND', message: 'A referenced object does not exist.' },
+  '23505': { code: 'CONFLICT', message: 'An object with the same unique values already exists.' },
+  '23514': { code: 'BAD_USER_INPUT', message: 'A value is outside its allowed range.' },
+  '22P02': { code: 'BAD_USER_INPUT', message: 'A value has the wrong format.' },
+  '22001': { code: 'BAD_USER_INPUT', message: 'A value is too long.' },
+  '22003': { code: 'BAD_USER_INPUT', message: 'A number is out of range.' },
+};
+
+function domainToGraphQL(err: DomainError): GraphQLError {
+  if (err instanceof NotFoundError) {
+    const id = encodeGlobalID(err.entity, err.id);
+    return new GraphQLError(`${err.entity} ${id} does not exist.`, {
+      extensions: { code: err.code, entity: err.entity, id },
+    });
+  }
+  const extensions: Record<string, unknown> = { code: err.code };
+  if (err instanceof ValidationError && err.issues.length) extensions.issues = err.issues;
+  return new GraphQLError(err.message, { extensions });
+}
+
+/** Finds a SQLSTATE anywhere in a driver/Prisma error chain. */
+function sqlStateOf(err: unknown, depth = 0): string | undefined {
+  if (!err || typeof err !== 'object' || depth > 5) return undefined;
+  const e = err as { code?: unknown; cause?: unknown; meta?: { driverAdapterError?: unknown } };
+  if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+  const cause = e.cause as { originalCode?: unknown } | undefined;
+  if (cause && typeof cause.originalCode === 'string') return cause.originalCode;
+  return sqlStateOf(e.cause, depth + 1) ?? sqlStateOf(e.meta?.driverAdapterError, depth + 1);
+}
+
+/** Returns the client-facing error for a known failure, or null when the error must be masked. */
+export function toClientError(err: unknown): GraphQLError | null {
+  if (err instanceof DomainError) return domainToGraphQL(err);
+  if (err instanceof GraphQLError && typeof err.extensions?.code === 'string') return err;
+  if (err instanceof Error && err.name === 'PothosValidationError') {
+    return new GraphQLError(err.message, { extensions: { code: 'BAD_USER_INPUT' } });
+  }
+  const state = sqlStateOf(err);
+  const known = state ? PG_INPUT_ERRORS[state] : undefined;
+  if (known) return new GraphQLError(known.message, { extensions: { code: known.code } });
+  return null;
+}

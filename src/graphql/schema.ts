@@ -1,0 +1,19 @@
+// Assembles the schema from one file per domain. scripts/print-schema.ts prints it to schema.graphql.
+import { lexicographicSortSchema, printSchema } from 'graphql';
+import { builder } from './builder.js';
+import './types/common.js';
+import './types/personas.js';
+import './types/agents.js';
+import './types/tasks.js';
+import './types/content.js';
+import './types/trends.js';
+import './types/interactions.js';
+import './types/wallets.js';
+import './types/audit.js';
+
+export const schema = lexicographicSortSchema(builder.toSchema());
+
+/** The text of schema.graphql. */
+export function printSchemaSDL(): string {
+  return `# Generated from the code by \`npm run schema:print\`. Do not edit.\n\n${printSchema(schema)}`;
+}

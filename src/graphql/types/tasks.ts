@@ -1,0 +1,157 @@
+// Task: type, queries, mutations.
+import {
+  TASK_PRIORITIES,
+  TASK_STATUSES,
+  TASK_TYPES,
+  type TaskPriority as TaskPriorityValue,
+  type TaskType as TaskTypeValue,
+  taskStatusOf,
+} from '../../domain/tasks/task.model.js';
+import type { TaskContextDocument } from '../../domain/tasks/tasks.service.js';
+import { builder } from '../builder.js';
+import { idOf, optionalIdOf } from '../ids.js';
+import { connectionOf, enumFromValues, scoreOf } from './common.js';
+
+export const TaskType = enumFromValues('TaskType', TASK_TYPES, 'What a task does.');
+export const TaskPriority = enumFromValues('TaskPriority', TASK_PRIORITIES, 'Queue priority.');
+export const TaskStatus = enumFromValues(
+  'TaskStatus',
+  TASK_STATUSES,
+  'pending → in_progress → review → complete | failed.',
+  {
+    review: 'Waiting for the Judge or a human reviewer.',
+    failed: 'Failed, cancelled, or dead-lettered; see `result.error`.',
+  },
+);
+
+const TaskOrder = builder.enumType('TaskOrder', { values: ['CREATED_AT_DESC', 'CREATED_AT_ASC'] as const });
+
+const TaskContext = builder.objectRef<Partial<TaskContextDocument>>('TaskContext').implement({
+  description: 'The goal and its constraints (spec: "Agent Task Schema").',
+  fields: (t) => ({
+    goalDescription: t.string({ nullable: true, resolve: (c) => str(c.goal_description) }),
+    personaConstraints: t.stringList({ resolve: (c) => strList(c.persona_constraints) }),
+    requiredResources: t.stringList({
+      description: 'Resource URIs the task needs, such as mcp://news/latest.',
+      resolve: (c) => strList(c.required_resources),
+    }),
+    raw: t.field({ type: 'JSONObject', description: 'The whole stored context document.', resolve: (c) => c }),
+  }),
+});
+
+const str = (v: unknown) => (typeof v === 'string' ? v : null);
+const strList = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+
+export const Task = builder.prismaNode('Task', {
+  id: { field: 'id' },
+  // node(id:) answers null for an unknown id, as Relay expects, instead of an error.
+  nullable: true,
+  description: 'A unit of work for an agent.',
+  fields: (t) => ({
+    // CHECK constraints guarantee the stored strings are enum values.
+    taskType: t.field({ type: TaskType, resolve: (task) => task.taskType as TaskTypeValue }),
+    priority: t.field({ type: TaskPriority, resolve: (task) => task.priority as TaskPriorityValue }),
+    status: t.field({ type: TaskStatus, resolve: (task) => taskStatusOf(task.status) }),
+    context: t.field({
+      type: TaskContext,
+      resolve: (task) =>
+        task.context && typeof task.context === 'object' && !Array.isArray(task.context)
+          ? (task.context as Partial<TaskContextDocument>)
+          : {},
+    }),
+    relevanceScore: t.float({ nullable: true, resolve: (task) => scoreOf(task.relevanceScore) }),
+    result: t.expose('result', { type: 'JSON', nullable: true }),
+    executionTimeMs: t.exposeInt('executionTimeMs', { nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', nullable: true }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', nullable: true }),
+    agent: t.relation('agent', { nullable: true }),
+    contents: t.relation('contents', {
+      description: 'Content this task produced, newest first.',
+      query: () => ({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
+    }),
+  }),
+});
+
+const TaskFilter = builder.inputType('TaskFilter', {
+  fields: (t) => ({
+    agentId: t.globalID({ description: 'An Agent ID.' }),
+    status: t.field({ type: [TaskStatus], description: 'Any of these statuses.' }),
+    priority: t.field({ type: [TaskPriority] }),
+    taskType: t.field({ type: [TaskType] }),
+    createdAfter: t.field({ type: 'DateTime', description: 'Inclusive.' }),
+    createdBefore: t.field({ type: 'DateTime', description: 'Exclusive.' }),
+  }),
+});
+
+const TaskContextInput = builder.inputType('TaskContextInput', {
+  fields: (t) => ({
+    goalDescription: t.string({ required: true, description: 'What to achieve; up to 50,000 characters.' }),
+    personaConstraints: t.stringList({ description: 'Extra constraints on voice or content, up to 50.' }),
+    requiredResources: t.stringList({ description: 'Resource URIs such as mcp://news/latest, up to 50.' }),
+  }),
+});
+
+const CreateTaskInput = builder.inputType('CreateTaskInput', {
+  fields: (t) => ({
+    agentId: t.globalID({ required: true, description: 'An Agent ID.' }),
+    taskType: t.field({ type: TaskType, required: true }),
+    priority: t.field({ type: TaskPriority, description: 'Default MEDIUM.' }),
+    relevanceScore: t.float({ description: '0..1, stored with two decimals.' }),
+    context: t.field({ type: TaskContextInput, required: true }),
+  }),
+});
+
+export const TaskConnection = connectionOf(Task, 'Task');
+
+builder.queryFields((t) => ({
+  task: t.prismaField({
+    type: 'Task',
+    nullable: true,
+    args: { id: t.arg.globalID({ required: true, for: Task }) },
+    resolve: (query, _root, { id }, ctx) => ctx.services.tasks.get(id.id, query),
+  }),
+  tasks: t.prismaConnection(
+    {
+      type: 'Task',
+      cursor: 'id',
+      args: {
+        filter: t.arg({ type: TaskFilter }),
+        orderBy: t.arg({ type: TaskOrder, defaultValue: 'CREATED_AT_DESC' }),
+      },
+      totalCount: (_root, { filter }, ctx) => ctx.services.tasks.count(taskFilter(filter)),
+      resolve: (query, _root, { filter, orderBy }, ctx) =>
+        ctx.services.tasks.list(taskFilter(filter), orderBy ?? undefined, query),
+    },
+    TaskConnection,
+  ),
+}));
+
+type TaskFilterArg = typeof TaskFilter.$inferInput | null | undefined;
+
+function taskFilter(f: TaskFilterArg) {
+  if (!f) return undefined;
+  return {
+    agentId: optionalIdOf(f.agentId, 'Agent'),
+    statuses: f.status,
+    priorities: f.priority,
+    taskTypes: f.taskType,
+    createdAfter: f.createdAfter,
+    createdBefore: f.createdBefore,
+  };
+}
+
+builder.mutationFields((t) => ({
+  createTask: t.prismaField({
+    type: 'Task',
+    description: 'Creates a pending task for an active agent.',
+    args: { input: t.arg({ type: CreateTaskInput, required: true }) },
+    resolve: (query, _root, { input }, ctx) =>
+      ctx.services.tasks.create({ ...input, agentId: idOf(input.agentId, 'Agent') }, ctx.actor, query),
+  }),
+  cancelTask: t.prismaField({
+    type: 'Task',
+    description: 'Ends a pending, in-progress or in-review task as FAILED with error code CANCELLED.',
+    args: { id: t.arg.globalID({ required: true, for: Task }), reason: t.arg.string() },
+    resolve: (query, _root, { id, reason }, ctx) => ctx.services.tasks.cancel(id.id, reason, ctx.actor, query),
+  }),
+}));

@@ -1,0 +1,56 @@
+// Starts the API. (The swarm's workers will also start from here, in-process, for local use.)
+import { createApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const app = createApp(config);
+  const url = await app.listen();
+  app.logger.info({ url: `${url}/graphql` }, 'Chimera API listening');
+  if (process.stdout.isTTY || config.env === 'development') {
+    process.stdout.write(banner(url, config.graphiql));
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.logger.info({ signal }, 'shutting down');
+    await app.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+function banner(url: string, graphiql: boolean): string {
+  return `
+  Chimera is running.
+
+    GraphQL API   ${url}/graphql${graphiql ? '   (open it in a browser for GraphiQL)' : ''}
+    Liveness      ${url}/health
+    Readiness     ${url}/ready
+
+  Paste into GraphiQL:
+
+    query { agents(first: 5) { edges { node { id name persona { name voiceTone { descriptors } } } } } }
+
+    query { trends(filter: { minRelevance: 0.5 }) { edges { node { topic relevanceScore } } } }
+
+    mutation { createTask(input: { agentId: "<an agent id from above>", taskType: GENERATE_CONTENT,
+      context: { goalDescription: "Post about this week's top trend", requiredResources: ["mcp://news/latest"] } })
+      { id status createdAt } }
+
+`;
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+  } else {
+    process.stderr.write(
+      `Chimera failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+  }
+  process.exit(1);
+});

@@ -9,4 +9,9 @@ ALTER TABLE content ADD COLUMN engagement_metrics JSONB;
 ALTER TABLE agents ADD COLUMN performance_score DECIMAL(3,2);
 
 -- Migrate existing data
-UPDATE tasks SET execution_time_ms = EXTRACT(EPOCH FROM (updated_at - created_at)) * 1000 WHERE execution_time_ms IS NULL;
+-- Deviation from the spec's statement: execution_time_ms is an INTEGER (max 2^31-1 ms, about 24.8 days), and the
+-- spec's bare expression raises "integer out of range" for any task last updated later than that after its creation,
+-- which would roll back the whole upgrade. Such durations are clamped to the largest storable value.
+-- Rows missing either timestamp keep NULL, as with the spec's statement (LEAST ignores NULLs, hence the extra filter).
+UPDATE tasks SET execution_time_ms = LEAST(EXTRACT(EPOCH FROM (updated_at - created_at)) * 1000, 2147483647)
+WHERE execution_time_ms IS NULL AND updated_at IS NOT NULL AND created_at IS NOT NULL;

@@ -1,0 +1,143 @@
+// prisma/schema.prisma and the database the migrations build agree: every model, field, relation and index of the
+// schema exists in the database as described, and the database has nothing the schema does not describe.
+import { readFile } from 'node:fs/promises';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { SCHEMA_PATH } from '../helpers/db-names.js';
+import { databaseShape } from '../helpers/db-shape.js';
+import { loadDatamodel } from '../helpers/prisma-dmmf.js';
+import { diffShapes, expectedShape, type SchemaShape } from '../helpers/schema-shape.js';
+
+/**
+ * Index predicates schema.prisma does not carry. Prisma's DMMF has no `where` for indexes (even with the
+ * partialIndexes preview feature), so the predicate itself is checked here and in schema-behaviour.test.ts.
+ */
+const KNOWN_PREDICATES = { idx_trends_active: '(active = true)' };
+
+let db: TestDatabase;
+let client: pg.Client;
+let schemaText: string;
+let actual: SchemaShape;
+let predicatesSeen: Record<string, string>;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  schemaText = await readFile(SCHEMA_PATH, 'utf8');
+  ({ shape: actual, predicatesSeen } = await databaseShape(client, { knownPredicates: KNOWN_PREDICATES }));
+});
+afterAll(async () => {
+  await client?.end();
+  await db?.drop();
+});
+
+/** Applies text replacements to schema.prisma, failing loudly if one no longer matches. */
+function alter(text: string, edits: [string | RegExp, string][]): string {
+  return edits.reduce((t, [from, to]) => {
+    const next = t.replace(from, to);
+    if (next === t) throw new Error(`schema edit no longer applies: ${String(from)}`);
+    return next;
+  }, text);
+}
+
+describe('schema.prisma ↔ migrated database', () => {
+  it('agree on every table, column, type, nullability, default, foreign key and index, both ways', () => {
+    const expected = expectedShape(loadDatamodel(schemaText));
+    const differences = diffShapes(expected, actual);
+    expect(differences, `schema.prisma and the migrations disagree:\n${differences.join('\n')}`).toEqual([]);
+    expect(predicatesSeen).toEqual(KNOWN_PREDICATES);
+    // Not vacuous: the comparison covered the whole model.
+    expect([...expected.tables.keys()].sort()).toEqual([
+      'agents',
+      'audit_logs',
+      'content',
+      'interactions',
+      'personas',
+      'security_audit_logs',
+      'tasks',
+      'transactions',
+      'trends',
+      'wallets',
+    ]);
+    const columnCount = [...expected.tables.values()].reduce((n, t) => n + t.columns.size, 0);
+    expect([columnCount, expected.foreignKeys.size, expected.indexes.size]).toEqual([83, 8, 30]);
+  });
+
+  it('reports each difference of a deliberately altered schema precisely', () => {
+    const altered = alter(schemaText, [
+      ['name       String    @db.VarChar(255)\n  backstory  String?\n', 'name       String?   @db.VarChar(200)\n'],
+      [
+        '  active           Boolean?  @default(true)\n',
+        '  active           Boolean?  @default(false)\n  nickname String?\n',
+      ],
+      ['@default("pending") @db.VarChar(50)\n  result', '@default("queued") @db.VarChar(50)\n  result'],
+      ['@@index([status], map: "idx_tasks_status")', '@@index([status, priority], map: "idx_tasks_status")'],
+      ['map: "idx_content_engagement", type: Gin', 'map: "idx_content_engagement"'],
+      [
+        '@@index([relevanceScore(sort: Desc)], map: "idx_trends_relevance")',
+        '@@index([relevanceScore], map: "idx_trends_relevance")',
+      ],
+      [
+        /agent +Agent\? +@relation\(fields: \[agentId\], references: \[id\], onDelete: NoAction, onUpdate: NoAction\)\n {2}transactions/,
+        'agent        Agent?        @relation(fields: [agentId], references: [id], onDelete: Cascade, onUpdate: NoAction)\n  transactions',
+      ],
+      [/model SecurityAuditLog \{[^}]*\}\n/, ''],
+      ['@@map("audit_logs")', '@@unique([agentId, action])\n  @@map("audit_logs")'],
+    ]);
+    expect(diffShapes(expectedShape(loadDatamodel(altered)), actual)).toEqual([
+      'Persona.name (personas.name): type is character varying(200) in schema.prisma, character varying(255) in the database',
+      'Persona.name (personas.name): nullable in schema.prisma, NOT NULL in the database',
+      'column personas.backstory: in the database, but no field of model Persona maps to it',
+      'Agent.active (agents.active): default false in schema.prisma, default true in the database',
+      'Agent.nickname: column agents.nickname is missing from the database',
+      "Task.status (tasks.status): default 'queued' in schema.prisma, default 'pending' in the database",
+      'table "security_audit_logs": in the database, but no model in schema.prisma maps to it',
+      'Wallet.agent: foreign key wallets(agent_id) differs:\n' +
+        '    schema.prisma: FOREIGN KEY wallets(agent_id) REFERENCES agents(id) ON DELETE CASCADE ON UPDATE NO ACTION\n' +
+        '    database:      FOREIGN KEY wallets(agent_id) REFERENCES agents(id) ON DELETE NO ACTION ON UPDATE NO ACTION',
+      'Task INDEX: index idx_tasks_status differs:\n' +
+        '    schema.prisma: INDEX ON tasks USING btree (status, priority)\n' +
+        '    database:      INDEX ON tasks USING btree (status)',
+      'Content INDEX: index idx_content_engagement differs:\n' +
+        '    schema.prisma: INDEX ON content USING btree (engagement_metrics)\n' +
+        '    database:      INDEX ON content USING gin (engagement_metrics)',
+      'Trend INDEX: index idx_trends_relevance differs:\n' +
+        '    schema.prisma: INDEX ON trends USING btree (relevance_score)\n' +
+        '    database:      INDEX ON trends USING btree (relevance_score DESC)',
+      'AuditLog UNIQUE: index audit_logs_agent_id_action_key is missing from the database (expected UNIQUE ON audit_logs USING btree (agent_id, action))',
+      'index security_audit_logs_pkey: in the database (PRIMARY KEY ON security_audit_logs USING btree (id)), but not in schema.prisma',
+      'index idx_security_audit_timestamp: in the database (INDEX ON security_audit_logs USING btree (timestamp DESC)), but not in schema.prisma',
+      'index idx_security_audit_user_id: in the database (INDEX ON security_audit_logs USING btree (user_id)), but not in schema.prisma',
+      'index idx_security_audit_action: in the database (INDEX ON security_audit_logs USING btree (action)), but not in schema.prisma',
+      'index idx_security_audit_risk_score: in the database (INDEX ON security_audit_logs USING btree (risk_score DESC)), but not in schema.prisma',
+    ]);
+  });
+
+  it('reports what only the database has: an extra column, foreign key, index or partial predicate', async () => {
+    await client.query(`ALTER TABLE wallets ADD COLUMN label TEXT DEFAULT 'main'`);
+    await client.query(
+      'ALTER TABLE content ADD CONSTRAINT content_task_again FOREIGN KEY (task_id) REFERENCES tasks(id)',
+    );
+    await client.query('ALTER TABLE security_audit_logs ADD FOREIGN KEY (agent_id) REFERENCES agents(id)');
+    await client.query('CREATE INDEX idx_tasks_result ON tasks USING gin (result jsonb_path_ops)');
+    await client.query("CREATE INDEX idx_partial ON tasks (priority) WHERE priority = 'high'");
+    try {
+      const { shape } = await databaseShape(client, { knownPredicates: KNOWN_PREDICATES });
+      expect(diffShapes(expectedShape(loadDatamodel(schemaText)), shape)).toEqual([
+        'column wallets.label: in the database, but no field of model Wallet maps to it',
+        'foreign key security_audit_logs(agent_id): in the database (FOREIGN KEY security_audit_logs(agent_id) REFERENCES agents(id) ON DELETE NO ACTION ON UPDATE NO ACTION), but not in schema.prisma',
+        'foreign key content(task_id) [content_task_again]: in the database (FOREIGN KEY content(task_id) REFERENCES tasks(id) ON DELETE NO ACTION ON UPDATE NO ACTION), but not in schema.prisma',
+        'index idx_tasks_result: in the database (INDEX ON tasks USING gin (result jsonb_path_ops)), but not in schema.prisma',
+        "index idx_partial: in the database (INDEX ON tasks USING btree (priority) WHERE ((priority)::text = 'high'::text)), but not in schema.prisma",
+      ]);
+    } finally {
+      await client.query('ALTER TABLE wallets DROP COLUMN label');
+      await client.query('ALTER TABLE content DROP CONSTRAINT content_task_again');
+      await client.query('ALTER TABLE security_audit_logs DROP CONSTRAINT security_audit_logs_agent_id_fkey');
+      await client.query('DROP INDEX idx_tasks_result');
+      await client.query('DROP INDEX idx_partial');
+    }
+  });
+});

@@ -1,0 +1,139 @@
+// What the database does by itself: defaults, the updated_at trigger, the v1.1 backfill, and the special indexes.
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate } from '../../src/platform/db/migrator.js';
+import { createEmptyTestDatabase, createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { MIGRATIONS_DIR } from '../helpers/db-names.js';
+import { BASE_ROWS, insertRow } from '../helpers/rows.js';
+
+let db: TestDatabase;
+let client: pg.Client;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+});
+afterAll(async () => {
+  await client?.end();
+  await db?.drop();
+});
+
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const recent = (value: unknown): boolean => value instanceof Date && Math.abs(Date.now() - value.getTime()) < 60_000;
+
+describe('defaults', () => {
+  it.each(Object.keys(BASE_ROWS))('%s gets a gen_random_uuid() id and its timestamps', async (table) => {
+    const [a, b] = [await insertRow(client, table), await insertRow(client, table)];
+    expect(a.id).toMatch(UUID_V4);
+    expect(b.id).not.toBe(a.id);
+    const stamped = ['created_at', 'updated_at', 'detected_at', 'timestamp'].filter((c) => c in a);
+    expect(stamped.length).toBeGreaterThan(0);
+    for (const column of stamped) expect(recent(a[column]), `${table}.${column} = ${String(a[column])}`).toBe(true);
+  });
+
+  it('status, active and nothing else are filled in', async () => {
+    expect(await insertRow(client, 'tasks')).toMatchObject({
+      status: 'pending',
+      result: null,
+      execution_time_ms: null,
+    });
+    expect(await insertRow(client, 'content')).toMatchObject({ status: 'draft', published_at: null });
+    expect(await insertRow(client, 'transactions')).toMatchObject({ status: 'pending', transaction_hash: null });
+    expect(await insertRow(client, 'agents')).toMatchObject({ active: true, performance_score: null });
+    expect(await insertRow(client, 'trends')).toMatchObject({ active: true, expires_at: null });
+    expect(await insertRow(client, 'security_audit_logs')).toMatchObject({ success: null, risk_score: null });
+  });
+});
+
+describe('updated_at trigger', () => {
+  it.each(['personas', 'agents', 'tasks'])(
+    '%s: an UPDATE bumps updated_at unless it sets updated_at itself',
+    async (table) => {
+      const row = await insertRow(client, table);
+      const explicit = await client.query(
+        `UPDATE ${table} SET updated_at = '2001-02-03T04:05:06Z' WHERE id = $1 RETURNING updated_at, created_at`,
+        [row.id],
+      );
+      expect(explicit.rows[0]?.updated_at).toEqual(new Date('2001-02-03T04:05:06Z'));
+      expect(explicit.rows[0]?.created_at).toEqual(row.created_at);
+      const column = table === 'tasks' ? 'priority' : 'name';
+      const value = table === 'tasks' ? 'low' : 'renamed';
+      const bumped = await client.query(`UPDATE ${table} SET ${column} = $2 WHERE id = $1 RETURNING updated_at`, [
+        row.id,
+        value,
+      ]);
+      expect(recent(bumped.rows[0]?.updated_at)).toBe(true);
+    },
+  );
+});
+
+describe('v1.1 migration', () => {
+  it('backfills tasks.execution_time_ms from rows that existed before it', async () => {
+    const old = await createEmptyTestDatabase();
+    const c = new pg.Client({ connectionString: old.url });
+    try {
+      await migrate({ databaseUrl: old.url, migrationsDir: MIGRATIONS_DIR, target: '0001_init' });
+      await c.connect();
+      const cases: [string, string | null, number | null][] = [
+        ['2024-01-01T00:00:00Z', '2024-01-01T00:00:01.5Z', 1500],
+        ['2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z', 0],
+        ['2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z', 86_400_000],
+        ['2024-01-01T00:00:00Z', '2024-01-01T00:00:00.0015Z', 2], // 1.5 ms: numeric → integer rounds half away from 0
+        ['2024-01-01T00:00:00Z', null, null],
+        // Longer than an INTEGER of milliseconds holds (~24.8 days): clamped, instead of failing the upgrade.
+        ['2024-01-01T00:00:00Z', '2024-03-01T00:00:00Z', 2_147_483_647],
+      ];
+      const ids: string[] = [];
+      for (const [createdAt, updatedAt] of cases) {
+        const row = await insertRow(c, 'tasks', { created_at: createdAt, updated_at: updatedAt });
+        ids.push(String(row.id));
+      }
+      await c.end();
+      expect((await migrate({ databaseUrl: old.url, migrationsDir: MIGRATIONS_DIR })).applied).toHaveLength(4);
+      const after = new pg.Client({ connectionString: old.url });
+      await after.connect();
+      const { rows } = await after.query<{ id: string; ms: number | null }>(
+        'SELECT id, execution_time_ms AS ms FROM tasks',
+      );
+      await after.end();
+      const byId = new Map(rows.map((r) => [r.id, r.ms]));
+      expect(ids.map((id) => byId.get(id))).toEqual(cases.map(([, , ms]) => ms));
+    } finally {
+      await c.end().catch(() => undefined);
+      await old.drop();
+    }
+  });
+});
+
+describe('indexes', () => {
+  it('idx_trends_active is partial (active = true), idx_trends_relevance is DESC, idx_content_engagement is GIN', async () => {
+    const { rows } = await client.query<{ name: string; method: string; predicate: string | null; def: string }>(
+      `SELECT c.relname AS name, am.amname AS method, pg_get_expr(i.indpred, i.indrelid) AS predicate,
+              pg_get_indexdef(i.indexrelid) AS def
+       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
+       WHERE c.relname IN ('idx_trends_active', 'idx_trends_relevance', 'idx_content_engagement')
+       ORDER BY 1`,
+    );
+    expect(rows).toEqual([
+      {
+        name: 'idx_content_engagement',
+        method: 'gin',
+        predicate: null,
+        def: 'CREATE INDEX idx_content_engagement ON public.content USING gin (engagement_metrics)',
+      },
+      {
+        name: 'idx_trends_active',
+        method: 'btree',
+        predicate: '(active = true)',
+        def: 'CREATE INDEX idx_trends_active ON public.trends USING btree (active) WHERE (active = true)',
+      },
+      {
+        name: 'idx_trends_relevance',
+        method: 'btree',
+        predicate: null,
+        def: 'CREATE INDEX idx_trends_relevance ON public.trends USING btree (relevance_score DESC)',
+      },
+    ]);
+  });
+});

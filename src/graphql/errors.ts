@@ -2,7 +2,7 @@
 // a masked INTERNAL_SERVER_ERROR (logged with its cause) for everything else.
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { GraphQLError } from 'graphql';
-import { DomainError, NotFoundError, ValidationError } from '../domain/shared/errors.js';
+import { ConflictError, DomainError, NotFoundError, ValidationError } from '../domain/shared/errors.js';
 
 /** PostgreSQL SQLSTATEs that mean "the input broke a database rule", with what the client should hear. */
 const PG_INPUT_ERRORS: Record<string, { code: string; message: string }> = {
@@ -16,9 +16,11 @@ const PG_INPUT_ERRORS: Record<string, { code: string; message: string }> = {
 };
 
 function domainToGraphQL(err: DomainError): GraphQLError {
-  if (err instanceof NotFoundError) {
+  // The domain names objects by their database id; clients know them by their global id.
+  if (err instanceof NotFoundError || err instanceof ConflictError) {
     const id = encodeGlobalID(err.entity, err.id);
-    return new GraphQLError(`${err.entity} ${id} does not exist.`, {
+    const detail = err instanceof NotFoundError ? 'does not exist.' : err.detail;
+    return new GraphQLError(`${err.entity} ${id} ${detail}`, {
       extensions: { code: err.code, entity: err.entity, id },
     });
   }

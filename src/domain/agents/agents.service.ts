@@ -59,7 +59,7 @@ export function createAgentService({ db }: { db: Database }) {
       const agent = await requireAgent(tx, id);
       const isActive = agent.active !== false;
       if (isActive === active) {
-        throw new ConflictError(`Agent ${id} is already ${active ? 'active' : 'deactivated'}.`);
+        throw new ConflictError('Agent', id, `is already ${active ? 'active' : 'deactivated'}.`);
       }
       const updated = await tx.agent.update({ ...query, where: { id }, data: { active } });
       await writeAudit(tx, {

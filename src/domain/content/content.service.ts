@@ -64,8 +64,11 @@ export function createContentService({ db }: { db: Database }) {
         const from = contentStatusOf(row.status);
         const allowed = allowedContentTransitions(from);
         if (!allowed.includes(data.status)) {
-          const options = allowed.length ? `it can move to ${allowed.join(' or ')}` : 'it cannot change any more';
-          throw new ConflictError(`Content ${id} is ${from}; ${options}, not ${data.status}.`);
+          const up = (s: string) => s.toUpperCase();
+          const options = allowed.length
+            ? `it can move to ${allowed.map(up).join(' or ')}`
+            : 'it cannot change any more';
+          throw new ConflictError('Content', id, `is ${up(from)}; ${options}, not ${up(data.status)}.`);
         }
         const content = await tx.content.update({
           ...query,

@@ -37,4 +37,12 @@ export class NotFoundError extends DomainError {
 /** The input is valid, but the entity's current state does not allow the operation. */
 export class ConflictError extends DomainError {
   readonly code = 'CONFLICT' as const;
+  /** `detail` continues a sentence that starts with the entity and its id: "is complete; it cannot …". */
+  constructor(
+    readonly entity: string,
+    readonly id: string,
+    readonly detail: string,
+  ) {
+    super(`${entity} ${id} ${detail}`);
+  }
 }

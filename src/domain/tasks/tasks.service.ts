@@ -93,7 +93,7 @@ export function createTaskService({ db }: { db: Database }) {
       return db.$transaction(async (tx) => {
         const agent = await requireAgent(tx, data.agentId);
         if (agent.active === false) {
-          throw new ConflictError(`Agent ${data.agentId} is deactivated; activate it before giving it tasks.`);
+          throw new ConflictError('Agent', data.agentId, 'is deactivated; activate it before giving it tasks.');
         }
         const task = await tx.task.create({
           ...query,
@@ -125,7 +125,9 @@ export function createTaskService({ db }: { db: Database }) {
         const status = taskStatusOf(row.status);
         if (!canTransition(status, 'failed')) {
           throw new ConflictError(
-            `Task ${id} is ${status}; only pending, in_progress or review tasks can be cancelled.`,
+            'Task',
+            id,
+            `is ${status.toUpperCase()}; only PENDING, IN_PROGRESS or REVIEW tasks can be cancelled.`,
           );
         }
         const task = await tx.task.update({

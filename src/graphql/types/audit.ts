@@ -57,8 +57,8 @@ const SecurityAuditLogFilter = builder.inputType('SecurityAuditLogFilter', {
     action: t.stringList(),
     success: t.boolean(),
     minRiskScore: t.int({ description: '1..10' }),
-    after: t.field({ type: 'DateTime', description: 'Inclusive.' }),
-    before: t.field({ type: 'DateTime', description: 'Exclusive.' }),
+    occurredAfter: t.field({ type: 'DateTime', description: 'By `timestamp`; inclusive.' }),
+    occurredBefore: t.field({ type: 'DateTime', description: 'By `timestamp`; exclusive.' }),
   }),
 });
 
@@ -100,5 +100,6 @@ function auditFilter(f: typeof AuditLogFilter.$inferInput | null | undefined) {
 
 function securityFilter(f: typeof SecurityAuditLogFilter.$inferInput | null | undefined) {
   if (!f) return undefined;
-  return { ...f, actions: f.action };
+  const { occurredAfter, occurredBefore, action, ...rest } = f;
+  return { ...rest, actions: action, after: occurredAfter, before: occurredBefore };
 }

@@ -39,6 +39,20 @@ const TaskContext = builder.objectRef<Partial<TaskContextDocument>>('TaskContext
   }),
 });
 
+const TaskError = builder.objectRef<{ code: string; message: string }>('TaskError').implement({
+  description: 'Why a task failed. code is e.g. CANCELLED.',
+  fields: (t) => ({ code: t.exposeString('code'), message: t.exposeString('message') }),
+});
+
+/** result.error of a failed task, when it has the documented { code, message } shape. */
+function taskErrorOf(result: unknown): { code: string; message: string } | null {
+  if (!result || typeof result !== 'object' || !('error' in result)) return null;
+  const error = (result as { error: unknown }).error;
+  if (!error || typeof error !== 'object') return null;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return typeof code === 'string' ? { code, message: typeof message === 'string' ? message : code } : null;
+}
+
 const str = (v: unknown) => (typeof v === 'string' ? v : null);
 const strList = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
@@ -61,6 +75,12 @@ export const Task = builder.prismaNode('Task', {
     }),
     relevanceScore: t.float({ nullable: true, resolve: (task) => scoreOf(task.relevanceScore) }),
     result: t.expose('result', { type: 'JSON', nullable: true }),
+    error: t.field({
+      type: TaskError,
+      nullable: true,
+      description: 'Set when the task failed or was cancelled.',
+      resolve: (task) => taskErrorOf(task.result),
+    }),
     executionTimeMs: t.exposeInt('executionTimeMs', { nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime', nullable: true }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', nullable: true }),
@@ -114,6 +134,7 @@ builder.queryFields((t) => ({
     {
       type: 'Task',
       cursor: 'id',
+      description: 'Tasks, newest first unless orderBy says otherwise.',
       args: {
         filter: t.arg({ type: TaskFilter }),
         orderBy: t.arg({ type: TaskOrder, defaultValue: 'CREATED_AT_DESC' }),

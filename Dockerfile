@@ -12,7 +12,7 @@ RUN npm ci --no-audit --no-fund
 
 COPY . .
 
-# The Prisma client (src/generated/prisma). db:generate points PRISMA_SCHEMA_ENGINE_BINARY at /bin/true: generate
+# The Prisma client (src/generated/prisma). db:generate points PRISMA_SCHEMA_ENGINE_BINARY at the node binary: generate
 # needs no schema engine, and Chimera applies migrations with its own migrator (npm run db:migrate).
 RUN npm run db:generate
 

@@ -1,4 +1,5 @@
 // Starts the API. (The swarm's workers will also start from here, in-process, for local use.)
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 
@@ -8,7 +9,8 @@ async function main(): Promise<void> {
   const url = await app.listen();
   app.logger.info({ url: `${url}/graphql` }, 'Chimera API listening');
   if (process.stdout.isTTY || config.env === 'development') {
-    process.stdout.write(banner(url, config.graphiql));
+    const [agent] = await app.services.agents.list({ active: true }, { take: 1, select: { id: true } });
+    process.stdout.write(banner(url, config.graphiql, agent ? encodeGlobalID('Agent', agent.id) : undefined));
   }
 
   let stopping = false;
@@ -23,7 +25,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
-function banner(url: string, graphiql: boolean): string {
+function banner(url: string, graphiql: boolean, agentId = '<an agent id from the first query>'): string {
   return `
   Chimera is running.
 
@@ -37,7 +39,7 @@ function banner(url: string, graphiql: boolean): string {
 
     query { trends(filter: { minRelevance: 0.5 }) { edges { node { topic relevanceScore } } } }
 
-    mutation { createTask(input: { agentId: "<an agent id from above>", taskType: GENERATE_CONTENT,
+    mutation { createTask(input: { agentId: "${agentId}", taskType: GENERATE_CONTENT,
       context: { goalDescription: "Post about this week's top trend", requiredResources: ["mcp://news/latest"] } })
       { id status createdAt } }
 

@@ -2,7 +2,8 @@
 // No business logic here.
 import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
-import { createYoga, type Plugin, useReadinessCheck } from 'graphql-yoga';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { createYoga, type GraphiQLOptions, type Plugin, useReadinessCheck } from 'graphql-yoga';
 import type { Config } from './config.js';
 import type { Services } from './domain/services.js';
 import type { Context } from './graphql/context.js';
@@ -75,6 +76,21 @@ query Agents {
 }
 `;
 
+/**
+ * GraphiQL with its JavaScript and CSS inlined (yoga's default page loads them from a CDN, which an offline machine
+ * cannot reach). The page is ~9 MB, so it is rendered once per set of options.
+ */
+const graphiqlPages = new Map<string, string>();
+function renderOfflineGraphiQL(options?: GraphiQLOptions): string {
+  const key = JSON.stringify(options ?? {});
+  let page = graphiqlPages.get(key);
+  if (!page) {
+    page = renderGraphiQL(options);
+    graphiqlPages.set(key, page);
+  }
+  return page;
+}
+
 export function createGraphQLServer(deps: ServerDeps) {
   const { config, logger } = deps;
   return createYoga<Record<string, unknown>, Context>({
@@ -82,6 +98,7 @@ export function createGraphQLServer(deps: ServerDeps) {
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: config.graphiql ? { title: 'Chimera', defaultQuery: EXAMPLE_QUERY } : false,
+    renderGraphiQL: renderOfflineGraphiQL,
     logging: {
       debug: (...args) => logger.debug({ args }, 'yoga'),
       info: (...args) => logger.info({ args }, 'yoga'),

@@ -1,25 +1,13 @@
 // In psql terms: every CHECK constraint of the spec rejects a bad row, and audit rows cannot be updated or deleted.
 // Raw `pg` against a migrated database of this file's own, so nothing here depends on the application code.
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { describe, expect, it } from 'vitest';
+import { useMigratedDatabaseClient } from '../helpers/db.js';
 import { BASE_ROWS, insertRow, pgFailure, type Values } from '../helpers/rows.js';
 
-let db: TestDatabase;
-let client: pg.Client;
+const fixture = useMigratedDatabaseClient();
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-});
-afterAll(async () => {
-  await client?.end();
-  await db?.drop();
-});
-
-const insert = (table: string, overrides: Values = {}) => insertRow(client, table, overrides);
+const insert = (table: string, overrides: Values = {}) => insertRow(fixture.client, table, overrides);
 const failure = pgFailure;
 
 const CHECKS: { table: string; column: string; bad: unknown[]; good: unknown[] }[] = [
@@ -53,7 +41,7 @@ const CHECKS: { table: string; column: string; bad: unknown[]; good: unknown[] }
 
 describe('in psql, every CHECK constraint of the spec rejects a bad row', () => {
   it('are exactly the ones this file tests', async () => {
-    const { rows } = await client.query<{ name: string }>(
+    const { rows } = await fixture.client.query<{ name: string }>(
       `SELECT conname AS name FROM pg_constraint WHERE contype = 'c' AND connamespace = 'public'::regnamespace`,
     );
     expect(rows.map((r) => r.name).sort()).toEqual(CHECKS.map((c) => `${c.table}_${c.column}_check`).sort());
@@ -103,7 +91,7 @@ describe('UNIQUE, FOREIGN KEY and NOT NULL', () => {
   ] as const;
 
   it('the foreign keys are exactly the ones this file tests', async () => {
-    const { rows } = await client.query<{ name: string }>(
+    const { rows } = await fixture.client.query<{ name: string }>(
       `SELECT conname AS name FROM pg_constraint WHERE contype = 'f' AND connamespace = 'public'::regnamespace`,
     );
     expect(rows.map((r) => r.name).sort()).toEqual(FKS.map(([t, c]) => `${t}_${c}_fkey`).sort());
@@ -116,7 +104,7 @@ describe('UNIQUE, FOREIGN KEY and NOT NULL', () => {
       expect([error.code, error.constraint]).toEqual(['23503', `${table}_${column}_fkey`]);
       const parent = await insert(target);
       await insert(table, { [column]: parent.id, ...(table === 'wallets' ? { blockchain: randomUUID() } : {}) });
-      const blocked = await failure(client.query(`DELETE FROM ${target} WHERE id = $1`, [parent.id]));
+      const blocked = await failure(fixture.client.query(`DELETE FROM ${target} WHERE id = $1`, [parent.id]));
       expect(blocked.code).toBe('23503');
     },
   );
@@ -145,7 +133,7 @@ describe('UNIQUE, FOREIGN KEY and NOT NULL', () => {
   ] as const;
 
   it('the NOT NULL columns (besides the ids) are exactly the ones this file tests', async () => {
-    const { rows } = await client.query<{ col: string }>(
+    const { rows } = await fixture.client.query<{ col: string }>(
       `SELECT table_name || '.' || column_name AS col FROM information_schema.columns
        WHERE table_schema = 'public' AND is_nullable = 'NO' AND column_name <> 'id' AND table_name <> '_prisma_migrations'`,
     );
@@ -168,28 +156,28 @@ describe('audit rows cannot be updated or deleted', () => {
   it.each(['audit_logs', 'security_audit_logs'])(
     '%s rejects UPDATE, DELETE and TRUNCATE, leaving the row as it was',
     async (table) => {
-      const row = await insertRow(client, table, { action: 'original' });
+      const row = await insertRow(fixture.client, table, { action: 'original' });
       const attempts = [
         [`UPDATE ${table} SET action = 'tampered' WHERE id = $1`, 'UPDATE'],
         [`DELETE FROM ${table} WHERE id = $1`, 'DELETE'],
         [`TRUNCATE ${table}`, 'TRUNCATE'],
       ] as const;
       for (const [sql, op] of attempts) {
-        const error = await failure(client.query(sql, sql.includes('$1') ? [row.id] : []));
+        const error = await failure(fixture.client.query(sql, sql.includes('$1') ? [row.id] : []));
         expect([error.code, error.message]).toEqual(['42501', `${table} is append-only: ${op} is not allowed`]);
       }
-      const { rows } = await client.query(`SELECT * FROM ${table} WHERE id = $1`, [row.id]);
+      const { rows } = await fixture.client.query(`SELECT * FROM ${table} WHERE id = $1`, [row.id]);
       expect(rows).toEqual([row]);
     },
   );
 
   it('also when reached through TRUNCATE … CASCADE or in a transaction that tries to hide it', async () => {
-    await insertRow(client, 'audit_logs', { agent_id: (await insertRow(client, 'agents')).id });
-    const before = await client.query('SELECT count(*)::int AS n FROM audit_logs');
-    expect((await failure(client.query('TRUNCATE agents CASCADE'))).code).toBe('42501');
-    await client.query('BEGIN');
-    expect((await failure(client.query('DELETE FROM audit_logs'))).code).toBe('42501');
-    await client.query('ROLLBACK');
-    expect((await client.query('SELECT count(*)::int AS n FROM audit_logs')).rows).toEqual(before.rows);
+    await insertRow(fixture.client, 'audit_logs', { agent_id: (await insertRow(fixture.client, 'agents')).id });
+    const before = await fixture.client.query('SELECT count(*)::int AS n FROM audit_logs');
+    expect((await failure(fixture.client.query('TRUNCATE agents CASCADE'))).code).toBe('42501');
+    await fixture.client.query('BEGIN');
+    expect((await failure(fixture.client.query('DELETE FROM audit_logs'))).code).toBe('42501');
+    await fixture.client.query('ROLLBACK');
+    expect((await fixture.client.query('SELECT count(*)::int AS n FROM audit_logs')).rows).toEqual(before.rows);
   });
 });

@@ -1,30 +1,19 @@
 // What the database does by itself: defaults, the updated_at trigger, the v1.1 backfill, and the special indexes.
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { migrate } from '../../src/platform/db/migrator.js';
-import { createEmptyTestDatabase, createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { createEmptyTestDatabase, useMigratedDatabaseClient } from '../helpers/db.js';
 import { MIGRATIONS_DIR } from '../helpers/db-names.js';
 import { BASE_ROWS, insertRow } from '../helpers/rows.js';
 
-let db: TestDatabase;
-let client: pg.Client;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-});
-afterAll(async () => {
-  await client?.end();
-  await db?.drop();
-});
+const fixture = useMigratedDatabaseClient();
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const recent = (value: unknown): boolean => value instanceof Date && Math.abs(Date.now() - value.getTime()) < 60_000;
 
 describe('defaults', () => {
   it.each(Object.keys(BASE_ROWS))('%s gets a gen_random_uuid() id and its timestamps', async (table) => {
-    const [a, b] = [await insertRow(client, table), await insertRow(client, table)];
+    const [a, b] = [await insertRow(fixture.client, table), await insertRow(fixture.client, table)];
     expect(a.id).toMatch(UUID_V4);
     expect(b.id).not.toBe(a.id);
     const stamped = ['created_at', 'updated_at', 'detected_at', 'timestamp'].filter((c) => c in a);
@@ -33,16 +22,19 @@ describe('defaults', () => {
   });
 
   it('status, active and nothing else are filled in', async () => {
-    expect(await insertRow(client, 'tasks')).toMatchObject({
+    expect(await insertRow(fixture.client, 'tasks')).toMatchObject({
       status: 'pending',
       result: null,
       execution_time_ms: null,
     });
-    expect(await insertRow(client, 'content')).toMatchObject({ status: 'draft', published_at: null });
-    expect(await insertRow(client, 'transactions')).toMatchObject({ status: 'pending', transaction_hash: null });
-    expect(await insertRow(client, 'agents')).toMatchObject({ active: true, performance_score: null });
-    expect(await insertRow(client, 'trends')).toMatchObject({ active: true, expires_at: null });
-    expect(await insertRow(client, 'security_audit_logs')).toMatchObject({ success: null, risk_score: null });
+    expect(await insertRow(fixture.client, 'content')).toMatchObject({ status: 'draft', published_at: null });
+    expect(await insertRow(fixture.client, 'transactions')).toMatchObject({
+      status: 'pending',
+      transaction_hash: null,
+    });
+    expect(await insertRow(fixture.client, 'agents')).toMatchObject({ active: true, performance_score: null });
+    expect(await insertRow(fixture.client, 'trends')).toMatchObject({ active: true, expires_at: null });
+    expect(await insertRow(fixture.client, 'security_audit_logs')).toMatchObject({ success: null, risk_score: null });
   });
 });
 
@@ -50,8 +42,8 @@ describe('updated_at trigger', () => {
   it.each(['personas', 'agents', 'tasks'])(
     '%s: an UPDATE bumps updated_at unless it sets updated_at itself',
     async (table) => {
-      const row = await insertRow(client, table);
-      const explicit = await client.query(
+      const row = await insertRow(fixture.client, table);
+      const explicit = await fixture.client.query(
         `UPDATE ${table} SET updated_at = '2001-02-03T04:05:06Z' WHERE id = $1 RETURNING updated_at, created_at`,
         [row.id],
       );
@@ -59,10 +51,10 @@ describe('updated_at trigger', () => {
       expect(explicit.rows[0]?.created_at).toEqual(row.created_at);
       const column = table === 'tasks' ? 'priority' : 'name';
       const value = table === 'tasks' ? 'low' : 'renamed';
-      const bumped = await client.query(`UPDATE ${table} SET ${column} = $2 WHERE id = $1 RETURNING updated_at`, [
-        row.id,
-        value,
-      ]);
+      const bumped = await fixture.client.query(
+        `UPDATE ${table} SET ${column} = $2 WHERE id = $1 RETURNING updated_at`,
+        [row.id, value],
+      );
       expect(recent(bumped.rows[0]?.updated_at)).toBe(true);
     },
   );
@@ -108,7 +100,12 @@ describe('v1.1 migration', () => {
 
 describe('indexes', () => {
   it('idx_trends_active is partial (active = true), idx_trends_relevance is DESC, idx_content_engagement is GIN', async () => {
-    const { rows } = await client.query<{ name: string; method: string; predicate: string | null; def: string }>(
+    const { rows } = await fixture.client.query<{
+      name: string;
+      method: string;
+      predicate: string | null;
+      def: string;
+    }>(
       `SELECT c.relname AS name, am.amname AS method, pg_get_expr(i.indpred, i.indrelid) AS predicate,
               pg_get_indexdef(i.indexrelid) AS def
        FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam

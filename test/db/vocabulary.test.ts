@@ -1,27 +1,16 @@
 // The enums the API exposes are the database's CHECK constraints: if one changes without the other, this fails.
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CONTENT_STATUSES, CONTENT_TYPES } from '../../src/domain/content/content.model.js';
 import { INTERACTION_TYPES } from '../../src/domain/interactions/interactions.service.js';
 import { TASK_PRIORITIES, TASK_STATUSES, TASK_TYPES } from '../../src/domain/tasks/task.model.js';
 import { TRANSACTION_STATUSES } from '../../src/domain/wallets/wallets.service.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { useMigratedDatabaseClient } from '../helpers/db.js';
 
-let database: TestDatabase;
-let client: pg.Client;
-beforeAll(async () => {
-  database = await createTestDatabase();
-  client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-});
-afterAll(async () => {
-  await client?.end();
-  await database?.drop();
-});
+const fixture = useMigratedDatabaseClient();
 
 /** The string literals of the IN (...) list of the CHECK constraint on table.column. */
 async function allowedValues(table: string, column: string): Promise<string[]> {
-  const { rows } = await client.query<{ def: string }>(
+  const { rows } = await fixture.client.query<{ def: string }>(
     `SELECT pg_get_constraintdef(c.oid) AS def
        FROM pg_constraint c JOIN pg_class r ON r.oid = c.conrelid
       WHERE c.contype = 'c' AND r.relname = $1 AND pg_get_constraintdef(c.oid) LIKE '%' || $2 || '%ANY%'`,

@@ -1,7 +1,8 @@
 // Per-test-file databases: each test file works in a database of its own, cloned from the migrated template that
 // test/global-setup.ts builds, so files run in parallel without seeing each other's rows.
 import { randomBytes } from 'node:crypto';
-import { inject } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import {
   dropDatabase,
@@ -63,4 +64,28 @@ export function unusedTestDatabase(): TestDatabase {
 /** A Redis key prefix of this test's own: `chimera:test:<random>:`. */
 export function testRedisPrefix(): string {
   return `chimera:test:${randomBytes(6).toString('hex')}:`;
+}
+
+export interface DatabaseClientFixture {
+  /** Valid inside tests and hooks (set by beforeAll). */
+  readonly database: TestDatabase;
+  readonly client: pg.Client;
+}
+
+/**
+ * Gives the calling test file a migrated database of its own and a connected `pg` client on it, both torn down
+ * after the file. Call at the top level of the file.
+ */
+export function useMigratedDatabaseClient(): DatabaseClientFixture {
+  const fixture = {} as { database: TestDatabase; client: pg.Client };
+  beforeAll(async () => {
+    fixture.database = await createTestDatabase();
+    fixture.client = new pg.Client({ connectionString: fixture.database.url });
+    await fixture.client.connect();
+  });
+  afterAll(async () => {
+    await fixture.client?.end();
+    await fixture.database?.drop();
+  });
+  return fixture;
 }

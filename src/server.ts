@@ -1,8 +1,8 @@
 // Builds the HTTP face: graphql-yoga with the schema, error masking, request ids, /health and /ready.
 // No business logic here.
 import { randomUUID } from 'node:crypto';
-import { GraphQLError } from 'graphql';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { GraphQLError } from 'graphql';
 import { createYoga, type GraphiQLOptions, type Plugin, useReadinessCheck } from 'graphql-yoga';
 import type { Config } from './config.js';
 import type { Services } from './domain/services.js';

@@ -1,10 +1,15 @@
 // The composition root: builds the adapters, the core services and the API from one Config.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createPubSub } from 'graphql-yoga';
 import type { Config } from './config.js';
 import { createServices } from './domain/services.js';
+import type { Topics } from './graphql/context.js';
+import { createPasswordHasher } from './platform/crypto/password.js';
+import { createSecretBox } from './platform/crypto/secret-box.js';
 import { createDatabase } from './platform/db/prisma.js';
 import { createLogger, type Logger } from './platform/log/logger.js';
+import { createRedisEventTarget } from './platform/pubsub/redis-event-target.js';
 import { createRedis } from './platform/redis/redis.js';
 import { createGraphQLServer } from './server.js';
 
@@ -27,8 +32,26 @@ export function createApp(config: Config, options: AppOptions = {}) {
   redis.on('ready', () => {
     lastRedisError = '';
   });
-  const services = createServices({ db });
-  const yoga = createGraphQLServer({ config, db, redis, services, logger });
+  // Pub/sub needs a connection of its own: a subscribed ioredis connection can do nothing else.
+  const subscriber = createRedis(config.redisUrl, config.redisKeyPrefix);
+  subscriber.on('error', () => undefined);
+  const pubsub = createPubSub<Topics>({
+    eventTarget: createRedisEventTarget({ publisher: redis, subscriber, channelPrefix: config.redisKeyPrefix }),
+  });
+  if (config.encryptionKeyIsDevelopmentDefault) {
+    logger.warn('ENCRYPTION_KEY is not set: using the built-in development key (never do this in production)');
+  }
+  const services = createServices({
+    db,
+    redis,
+    box: createSecretBox(config.encryptionKey),
+    hasher: createPasswordHasher(config.auth.passwordHashMemoryKib),
+    auth: config.auth,
+    publish: (topic, payload) => pubsub.publish(topic, payload),
+    alertWebhookUrl: config.alertWebhookUrl,
+    onWebhookError: (err) => logger.warn({ err }, 'on-call webhook failed'),
+  });
+  const yoga = createGraphQLServer({ config, db, redis, services, logger, pubsub });
   let server: Server | undefined;
 
   return {
@@ -37,6 +60,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     db,
     redis,
     services,
+    pubsub,
     yoga,
     /** Starts listening on config.host:config.port (port 0 picks a free one) and returns the base URL. */
     async listen(): Promise<string> {
@@ -55,7 +79,8 @@ export function createApp(config: Config, options: AppOptions = {}) {
         s.closeAllConnections();
       }
       // quit() waits for a connection that may never come; disconnect() when Redis is unreachable.
-      await Promise.allSettled([db.$disconnect(), redis.status === 'ready' ? redis.quit() : redis.disconnect()]);
+      const closeRedis = (r: typeof redis) => (r.status === 'ready' ? r.quit() : r.disconnect());
+      await Promise.allSettled([db.$disconnect(), closeRedis(redis), closeRedis(subscriber)]);
     },
   };
 }

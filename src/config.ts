@@ -17,7 +17,66 @@ const envSchema = z.object({
   REDIS_KEY_PREFIX: z.string().default('chimera:'),
   GRAPHIQL: bool.optional(),
   READY_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(2_000),
+  // Identity and access (spec "Security Architecture").
+  JWT_ISSUER: z.string().min(1).default('https://auth.chimera.ai'),
+  JWT_AUDIENCE: z.string().min(1).default('chimera-api'),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
+  REFRESH_TOKEN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(90 * 86_400)
+    .default(7 * 86_400),
+  ENCRYPTION_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)')
+    .optional(),
+  PASSWORD_HASH_MEMORY_KIB: z.coerce.number().int().min(1024).max(1_048_576).default(19_456),
+  STEP_UP_WINDOW_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
+  LOCKOUT_THRESHOLD: z.coerce.number().int().min(1).max(100).default(5),
+  LOCKOUT_WINDOW_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
+  LOCKOUT_DURATION_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(7 * 86_400)
+    .default(900),
+  OIDC_ISSUERS: z.string().default('[]'),
+  WEBAUTHN_RP_ID: z.string().default('localhost'),
+  WEBAUTHN_RP_NAME: z.string().default('Chimera'),
+  WEBAUTHN_ORIGIN: z.string().default('http://localhost:4000'),
+  ALERT_WEBHOOK_URL: z.url().optional(),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(100),
 });
+
+/** An external OpenID Connect issuer whose ID tokens Chimera accepts (Google Workspace, Azure AD, …). */
+export interface OidcIssuerConfig {
+  issuer: string;
+  /** The client id Chimera is registered with at the issuer: the ID token's audience. */
+  audience: string;
+  /** Roles given to a user created on first sign-in through this issuer (default: none). */
+  defaultRoles: string[];
+  /** Only emails of these domains may sign in (empty: any verified email). */
+  allowedDomains: string[];
+  /** Where to find the JWKS, when not through the issuer's discovery document. */
+  jwksUri?: string;
+}
+
+const oidcIssuersSchema = z.array(
+  z.object({
+    issuer: z.url(),
+    audience: z.string().min(1),
+    defaultRoles: z.array(z.string()).default([]),
+    allowedDomains: z.array(z.string()).default([]),
+    jwksUri: z.url().optional(),
+  }),
+);
+
+/**
+ * Development and test run without configuring a key: a fixed, publicly known key is used and reported as such.
+ * Production refuses to start without ENCRYPTION_KEY.
+ */
+const DEVELOPMENT_ENCRYPTION_KEY = Buffer.from('chimera-development-key-not-secret!!').subarray(0, 32);
 
 export type Config = Readonly<{
   env: 'development' | 'test' | 'production';
@@ -31,6 +90,23 @@ export type Config = Readonly<{
   redisKeyPrefix: string;
   graphiql: boolean;
   readyTimeoutMs: number;
+  auth: Readonly<{
+    issuer: string;
+    audience: string;
+    accessTokenTtlSeconds: number;
+    refreshTokenTtlSeconds: number;
+    stepUpWindowSeconds: number;
+    lockout: Readonly<{ threshold: number; windowSeconds: number; durationSeconds: number }>;
+    passwordHashMemoryKib: number;
+    oidcIssuers: readonly OidcIssuerConfig[];
+    webauthn: Readonly<{ rpId: string; rpName: string; origin: string }>;
+  }>;
+  /** AES-256 key for secrets at rest (private signing keys, TOTP secrets). */
+  encryptionKey: Buffer;
+  /** True when encryptionKey is the built-in development key. */
+  encryptionKeyIsDevelopmentDefault: boolean;
+  alertWebhookUrl: string | undefined;
+  rateLimitPerMinute: number;
 }>;
 
 export class ConfigError extends Error {
@@ -45,6 +121,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  if (!e.ENCRYPTION_KEY && e.CHIMERA_ENV === 'production') {
+    throw new ConfigError('Invalid configuration:\n  ENCRYPTION_KEY: required in production (openssl rand -base64 32)');
+  }
+  let oidcIssuers: OidcIssuerConfig[];
+  try {
+    const issuers = oidcIssuersSchema.safeParse(JSON.parse(e.OIDC_ISSUERS));
+    if (!issuers.success)
+      throw new Error(issuers.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    oidcIssuers = issuers.data;
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration:\n  OIDC_ISSUERS: ${(err as Error).message}`);
+  }
   return Object.freeze({
     env: e.CHIMERA_ENV,
     version: e.CHIMERA_VERSION,
@@ -57,5 +145,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     graphiql: e.GRAPHIQL ?? e.CHIMERA_ENV !== 'production',
     readyTimeoutMs: e.READY_TIMEOUT_MS,
+    auth: Object.freeze({
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
+      stepUpWindowSeconds: e.STEP_UP_WINDOW_SECONDS,
+      lockout: Object.freeze({
+        threshold: e.LOCKOUT_THRESHOLD,
+        windowSeconds: e.LOCKOUT_WINDOW_SECONDS,
+        durationSeconds: e.LOCKOUT_DURATION_SECONDS,
+      }),
+      passwordHashMemoryKib: e.PASSWORD_HASH_MEMORY_KIB,
+      oidcIssuers,
+      webauthn: Object.freeze({ rpId: e.WEBAUTHN_RP_ID, rpName: e.WEBAUTHN_RP_NAME, origin: e.WEBAUTHN_ORIGIN }),
+    }),
+    encryptionKey: e.ENCRYPTION_KEY ? Buffer.from(e.ENCRYPTION_KEY, 'base64') : DEVELOPMENT_ENCRYPTION_KEY,
+    encryptionKeyIsDevelopmentDefault: !e.ENCRYPTION_KEY,
+    alertWebhookUrl: e.ALERT_WEBHOOK_URL,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
   });
 }

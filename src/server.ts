@@ -3,12 +3,15 @@
 import { randomUUID } from 'node:crypto';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
-import { createYoga, type GraphiQLOptions, type Plugin, useReadinessCheck } from 'graphql-yoga';
+import { createYoga, type GraphiQLOptions, type Plugin, type PubSub, useReadinessCheck } from 'graphql-yoga';
 import type { Config } from './config.js';
+import type { Principal } from './domain/auth/principal.js';
+import type { RequestMeta } from './domain/security/security-audit.js';
 import type { Services } from './domain/services.js';
-import type { Context } from './graphql/context.js';
+import { createAccess } from './graphql/access.js';
+import type { Context, Topics } from './graphql/context.js';
 import { toClientError } from './graphql/errors.js';
-import { schema } from './graphql/schema.js';
+import { executableSchema } from './graphql/schema.js';
 import type { Database } from './platform/db/prisma.js';
 import type { Logger } from './platform/log/logger.js';
 import type { Redis } from './platform/redis/redis.js';
@@ -19,6 +22,48 @@ export interface ServerDeps {
   redis: Redis;
   services: Services;
   logger: Logger;
+  pubsub: PubSub<Topics>;
+}
+
+/** The node http request behind a yoga request, when there is one (not for in-process yoga.fetch). */
+interface ServerContext {
+  req?: { socket?: { remoteAddress?: string } };
+}
+
+/** The bearer credential of a request: `Authorization: Bearer <token>`, or `X-API-Key: <key>`. */
+export function credentialOf(headers: Headers): string | null {
+  const authorization = headers.get('authorization');
+  if (authorization) {
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
+    return match?.[1] ?? '';
+  }
+  return headers.get('x-api-key');
+}
+
+/** Resolves the caller of a request; an invalid credential is a 401, never a silent downgrade to anonymous. */
+export async function authenticateRequest(
+  services: Services,
+  credential: string | null,
+  meta: RequestMeta,
+): Promise<Principal | null> {
+  if (credential === null) return null;
+  try {
+    return await services.auth.authenticate(credential, meta);
+  } catch (err) {
+    const known = toClientError(err);
+    if (!known) throw err;
+    throw new GraphQLError(known.message, { extensions: { ...known.extensions, http: { status: 401 } } });
+  }
+}
+
+export function actorOf(principal: Principal | null, meta: RequestMeta): Context['actor'] {
+  if (!principal) return { kind: 'anonymous', requestId: meta.requestId, ip: meta.ip ?? undefined };
+  return {
+    kind: principal.kind === 'user' ? 'user' : 'service',
+    id: principal.id,
+    requestId: meta.requestId,
+    ip: meta.ip ?? undefined,
+  };
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -93,8 +138,19 @@ function renderOfflineGraphiQL(options?: GraphiQLOptions): string {
 
 export function createGraphQLServer(deps: ServerDeps) {
   const { config, logger } = deps;
-  return createYoga<Record<string, unknown>, Context>({
-    schema,
+  const { services } = deps;
+  /** Public keys for verifying Chimera's tokens (RFC 7517), for API gateways and other services. */
+  const jwksPlugin: Plugin = {
+    async onRequest({ url, endResponse }) {
+      if (url.pathname === '/.well-known/jwks.json') {
+        endResponse(
+          Response.json(await services.signingKeys.jwks(), { headers: { 'cache-control': 'public, max-age=300' } }),
+        );
+      }
+    },
+  };
+  return createYoga<ServerContext, Context>({
+    schema: executableSchema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: config.graphiql ? { title: 'Chimera', defaultQuery: EXAMPLE_QUERY } : false,
@@ -105,14 +161,25 @@ export function createGraphQLServer(deps: ServerDeps) {
       warn: (...args) => logger.warn({ args }, 'yoga'),
       error: (...args) => logger.error({ args }, 'yoga'),
     },
-    context: ({ request }): Context => {
+    context: async ({ request, req }): Promise<Context> => {
       const requestId = requestIdOf(request);
+      const meta: RequestMeta = {
+        requestId,
+        ip: req?.socket?.remoteAddress ?? null,
+        userAgent: request.headers.get('user-agent'),
+      };
+      const principal = await authenticateRequest(services, credentialOf(request.headers), meta);
       return {
         db: deps.db,
-        services: deps.services,
+        services,
+        pubsub: deps.pubsub,
+        principal,
+        meta,
         requestId,
         logger: logger.child({ requestId }),
-        actor: { kind: 'anonymous', requestId },
+        actor: actorOf(principal, meta),
+        access: createAccess(principal, deps.db),
+        denials: new Set(),
       };
     },
     maskedErrors: {
@@ -146,6 +213,7 @@ export function createGraphQLServer(deps: ServerDeps) {
     },
     plugins: [
       requestIdPlugin,
+      jwksPlugin,
       useReadinessCheck({
         endpoint: '/ready',
         check: async () => {

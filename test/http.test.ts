@@ -30,9 +30,10 @@ describe('a running API', () => {
   });
 
   it('runs queries over POST and GET, echoing or assigning a request id', async () => {
+    const { headers } = await t.admin();
     const post = await fetch(`${base}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-request-id': 'req-123' },
+      headers: { ...headers, 'content-type': 'application/json', 'x-request-id': 'req-123' },
       body: JSON.stringify({ query: '{ agents { totalCount } }' }),
     });
     expect(post.status).toBe(200);
@@ -40,7 +41,7 @@ describe('a running API', () => {
     expect(await post.json()).toEqual({ data: { agents: { totalCount: 0 } } });
 
     const get = await fetch(`${base}/graphql?query=${encodeURIComponent('{ personas { totalCount } }')}`, {
-      headers: { accept: 'application/json' },
+      headers: { ...headers, accept: 'application/json' },
     });
     expect(get.status).toBe(200);
     expect(get.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
@@ -96,7 +97,7 @@ describe('readiness when a dependency is down', () => {
 describe('in production', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ CHIMERA_ENV: 'production' });
+    t = await startTestApp({ CHIMERA_ENV: 'production', ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') });
   });
   afterAll(() => t?.close());
 

@@ -1,28 +1,81 @@
 // The core's services, wired with their dependencies. Both faces (the API, the swarm) receive this object.
+import type { Redis } from 'ioredis';
+import type { PasswordHasher } from '../platform/crypto/password.js';
+import type { SecretBox } from '../platform/crypto/secret-box.js';
 import type { Database } from '../platform/db/prisma.js';
 import { createAgentService } from './agents/agents.service.js';
 import { createAuditService } from './audit/audit.service.js';
+import { createAuthService } from './auth/auth.service.js';
+import { createSigningKeys } from './auth/signing-keys.js';
+import { createStepUpService } from './auth/step-up.service.js';
+import { createTokens } from './auth/tokens.js';
+import { createTotpService } from './auth/totp.service.js';
+import { createUserService } from './auth/users.service.js';
 import { createContentService } from './content/content.service.js';
 import { createInteractionService } from './interactions/interactions.service.js';
 import { createPersonaService } from './personas/personas.service.js';
+import { createAlertService } from './security/alerts.service.js';
 import { createTaskService } from './tasks/tasks.service.js';
 import { createTrendService } from './trends/trends.service.js';
 import { createWalletService } from './wallets/wallets.service.js';
 
+export interface AuthSettings {
+  issuer: string;
+  audience: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  stepUpWindowSeconds: number;
+  lockout: { threshold: number; windowSeconds: number; durationSeconds: number };
+}
+
 export interface ServiceDeps {
   db: Database;
+  redis: Redis;
+  box: SecretBox;
+  hasher: PasswordHasher;
+  auth: AuthSettings;
+  /** Publishes an event to subscribers on every API node. */
+  publish: (topic: string, payload: { id: string }) => void;
+  alertWebhookUrl?: string;
+  onWebhookError?: (err: unknown) => void;
 }
 
 export function createServices(deps: ServiceDeps) {
+  const { db, redis, box, hasher } = deps;
+  const signingKeys = createSigningKeys({ db, box, retiredKeyLifetimeSeconds: deps.auth.refreshTokenTtlSeconds });
+  const tokens = createTokens(signingKeys, deps.auth);
+  const alerts = createAlertService({
+    db,
+    publish: deps.publish,
+    webhookUrl: deps.alertWebhookUrl,
+    onWebhookError: deps.onWebhookError,
+  });
+  const totp = createTotpService({ db, redis, box, issuerName: 'Chimera' });
+  const auth = createAuthService({
+    db,
+    tokens,
+    hasher,
+    alerts,
+    settings: deps.auth,
+    verifySecondFactor: (userId, input) => totp.verifySecondFactor(userId, input),
+  });
   return {
-    personas: createPersonaService(deps),
-    agents: createAgentService(deps),
-    tasks: createTaskService(deps),
-    content: createContentService(deps),
-    trends: createTrendService(deps),
-    interactions: createInteractionService(deps),
-    wallets: createWalletService(deps),
-    audit: createAuditService(deps),
+    personas: createPersonaService({ db }),
+    agents: createAgentService({ db }),
+    tasks: createTaskService({ db }),
+    content: createContentService({ db }),
+    trends: createTrendService({ db }),
+    interactions: createInteractionService({ db }),
+    wallets: createWalletService({ db }),
+    audit: createAuditService({ db }),
+    signingKeys,
+    tokens,
+    auth,
+    totp,
+    stepUp: createStepUpService({ auth, totp, windowSeconds: deps.auth.stepUpWindowSeconds }),
+    alerts,
+    users: createUserService({ db, hasher }),
+    authSettings: deps.auth,
   };
 }
 

@@ -1,6 +1,8 @@
 // Assembles the schema from one file per domain. scripts/print-schema.ts prints it to schema.graphql.
 import { lexicographicSortSchema, printSchema } from 'graphql';
+import { applyMiddleware } from 'graphql-middleware';
 import { builder } from './builder.js';
+import { permissionsFor } from './permissions.js';
 import './types/common.js';
 import './types/personas.js';
 import './types/agents.js';
@@ -10,8 +12,14 @@ import './types/trends.js';
 import './types/interactions.js';
 import './types/wallets.js';
 import './types/audit.js';
+import './types/auth.js';
+import './types/users.js';
+import './types/security.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());
+
+/** The schema the server executes: every field behind the rule tree of permissions.ts. */
+export const executableSchema = applyMiddleware(schema, permissionsFor(schema));
 
 /** The text of schema.graphql. */
 export function printSchemaSDL(): string {

@@ -1,14 +1,37 @@
 // In psql terms: every CHECK constraint of the spec rejects a bad row, and audit rows cannot be updated or deleted.
 // Raw `pg` against a migrated database of this file's own, so nothing here depends on the application code.
+// The tables of migrations 0001–0005; those of 0006 (identity and access) are in constraints-identity.test.ts.
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { useMigratedDatabaseClient } from '../helpers/db.js';
-import { BASE_ROWS, insertRow, pgFailure, type Values } from '../helpers/rows.js';
+import { BASE_ROWS, CORE_TABLES, IDENTITY_TABLES, insertRow, pgFailure, type Values } from '../helpers/rows.js';
 
 const fixture = useMigratedDatabaseClient();
 
 const insert = (table: string, overrides: Values = {}) => insertRow(fixture.client, table, overrides);
 const failure = pgFailure;
+
+/** The names of the constraints of one kind (c, f, u) on this file's tables. */
+async function constraintNames(kind: 'c' | 'f' | 'u'): Promise<string[]> {
+  const { rows } = await fixture.client.query<{ name: string }>(
+    `SELECT con.conname AS name FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
+     WHERE con.contype = $1 AND con.connamespace = 'public'::regnamespace AND c.relname = ANY($2)`,
+    [kind, CORE_TABLES],
+  );
+  return rows.map((r) => r.name).sort();
+}
+
+describe('the tables', () => {
+  it('are exactly those of this file and constraints-identity.test.ts, each with a smallest valid row', async () => {
+    const { rows } = await fixture.client.query<{ name: string }>(
+      `SELECT relname AS name FROM pg_class
+       WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p') AND relname <> '_prisma_migrations'`,
+    );
+    const tables = [...CORE_TABLES, ...IDENTITY_TABLES].sort();
+    expect(rows.map((r) => r.name).sort()).toEqual(tables);
+    expect(Object.keys(BASE_ROWS).sort()).toEqual(tables);
+  });
+});
 
 const CHECKS: { table: string; column: string; bad: unknown[]; good: unknown[] }[] = [
   {
@@ -41,13 +64,11 @@ const CHECKS: { table: string; column: string; bad: unknown[]; good: unknown[] }
 
 describe('in psql, every CHECK constraint of the spec rejects a bad row', () => {
   it('are exactly the ones this file tests', async () => {
-    const { rows } = await fixture.client.query<{ name: string }>(
-      `SELECT conname AS name FROM pg_constraint WHERE contype = 'c' AND connamespace = 'public'::regnamespace`,
-    );
-    expect(rows.map((r) => r.name).sort()).toEqual(CHECKS.map((c) => `${c.table}_${c.column}_check`).sort());
+    expect(await constraintNames('c')).toEqual(CHECKS.map((c) => `${c.table}_${c.column}_check`).sort());
   });
 
-  it.each(CHECKS)('$table.$column rejects $bad and accepts $good', async ({ table, column, bad, good }) => {
+  const cases = CHECKS.map((c) => ({ ...c, name: `${c.table}.${c.column}` }));
+  it.each(cases)('$name rejects $bad and accepts $good', async ({ table, column, bad, good }) => {
     for (const value of bad) {
       const error = await failure(insert(table, { [column]: value }));
       expect([value, error.code, error.constraint]).toEqual([value, '23514', `${table}_${column}_check`]);
@@ -60,6 +81,13 @@ describe('in psql, every CHECK constraint of the spec rejects a bad row', () => 
 });
 
 describe('UNIQUE, FOREIGN KEY and NOT NULL', () => {
+  it('the UNIQUE constraints are exactly the ones this file tests', async () => {
+    expect(await constraintNames('u')).toEqual([
+      'transactions_transaction_hash_key',
+      'wallets_agent_id_blockchain_key',
+    ]);
+  });
+
   it('UNIQUE(agent_id, blockchain) on wallets rejects a duplicate pair only', async () => {
     const agent = await insert('agents');
     await insert('wallets', { agent_id: agent.id, blockchain: 'ethereum' });
@@ -91,10 +119,7 @@ describe('UNIQUE, FOREIGN KEY and NOT NULL', () => {
   ] as const;
 
   it('the foreign keys are exactly the ones this file tests', async () => {
-    const { rows } = await fixture.client.query<{ name: string }>(
-      `SELECT conname AS name FROM pg_constraint WHERE contype = 'f' AND connamespace = 'public'::regnamespace`,
-    );
-    expect(rows.map((r) => r.name).sort()).toEqual(FKS.map(([t, c]) => `${t}_${c}_fkey`).sort());
+    expect(await constraintNames('f')).toEqual(FKS.map(([t, c]) => `${t}_${c}_fkey`).sort());
   });
 
   it.each(FKS)(
@@ -135,7 +160,8 @@ describe('UNIQUE, FOREIGN KEY and NOT NULL', () => {
   it('the NOT NULL columns (besides the ids) are exactly the ones this file tests', async () => {
     const { rows } = await fixture.client.query<{ col: string }>(
       `SELECT table_name || '.' || column_name AS col FROM information_schema.columns
-       WHERE table_schema = 'public' AND is_nullable = 'NO' AND column_name <> 'id' AND table_name <> '_prisma_migrations'`,
+       WHERE table_schema = 'public' AND is_nullable = 'NO' AND column_name <> 'id' AND table_name = ANY($1)`,
+      [CORE_TABLES],
     );
     expect(rows.map((r) => r.col).sort()).toEqual(NOT_NULL.map(([t, c]) => `${t}.${c}`).sort());
   });
@@ -146,7 +172,7 @@ describe('UNIQUE, FOREIGN KEY and NOT NULL', () => {
   });
 
   it('every id rejects NULL', async () => {
-    for (const table of Object.keys(BASE_ROWS)) {
+    for (const table of CORE_TABLES) {
       expect((await failure(insert(table, { id: null }))).code).toBe('23502');
     }
   });

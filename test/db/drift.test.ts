@@ -51,18 +51,28 @@ describe('schema.prisma ↔ migrated database', () => {
     // Not vacuous: the comparison covered the whole model.
     expect([...expected.tables.keys()].sort()).toEqual([
       'agents',
+      'api_keys',
       'audit_logs',
       'content',
       'interactions',
       'personas',
+      'recovery_codes',
+      'refresh_tokens',
+      'security_alerts',
       'security_audit_logs',
+      'sessions',
+      'signing_keys',
       'tasks',
       'transactions',
       'trends',
+      'user_identities',
+      'users',
       'wallets',
+      'webauthn_credentials',
     ]);
     const columnCount = [...expected.tables.values()].reduce((n, t) => n + t.columns.size, 0);
-    expect([columnCount, expected.foreignKeys.size, expected.indexes.size]).toEqual([83, 8, 30]);
+    // 0001–0005: 83 columns, 8 foreign keys, 30 indexes; 0006: 78, 6 and 19 (9 primary keys, 4 UNIQUE, 6 indexes).
+    expect([columnCount, expected.foreignKeys.size, expected.indexes.size]).toEqual([161, 14, 49]);
   });
 
   it('reports each difference of a deliberately altered schema precisely', () => {
@@ -85,6 +95,14 @@ describe('schema.prisma ↔ migrated database', () => {
       ],
       [/model SecurityAuditLog \{[^}]*\}\n/, ''],
       ['@@map("audit_logs")', '@@unique([agentId, action])\n  @@map("audit_logs")'],
+      ['@default(["api_user"]) @db.VarChar(32)', '@default(["api_user", "read only"]) @db.VarChar(32)'],
+      ['counter      BigInt    @default(0)', 'counter      BigInt    @default(1)'],
+      ['amr           String[]  @default([])', 'amr           String[]'],
+      [
+        'session Session @relation(fields: [sessionId], references: [id], onDelete: Cascade, onUpdate: NoAction)',
+        'session Session @relation(fields: [sessionId], references: [id])',
+      ],
+      ['@@unique([issuer, subject])', '@@unique([subject, issuer])'],
     ]);
     expect(diffShapes(expectedShape(loadDatamodel(altered)), actual)).toEqual([
       'Persona.name (personas.name): type is character varying(200) in schema.prisma, character varying(255) in the database',
@@ -93,10 +111,16 @@ describe('schema.prisma ↔ migrated database', () => {
       'Agent.active (agents.active): default false in schema.prisma, default true in the database',
       'Agent.nickname: column agents.nickname is missing from the database',
       "Task.status (tasks.status): default 'queued' in schema.prisma, default 'pending' in the database",
+      'WebauthnCredential.counter (webauthn_credentials.counter): default 1 in schema.prisma, default 0 in the database',
+      "Session.amr (sessions.amr): no default in schema.prisma, default '{}' in the database",
+      `ApiKey.roles (api_keys.roles): default '{api_user,"read only"}' in schema.prisma, default '{api_user}' in the database`,
       'table "security_audit_logs": in the database, but no model in schema.prisma maps to it',
       'Wallet.agent: foreign key wallets(agent_id) differs:\n' +
         '    schema.prisma: FOREIGN KEY wallets(agent_id) REFERENCES agents(id) ON DELETE CASCADE ON UPDATE NO ACTION\n' +
         '    database:      FOREIGN KEY wallets(agent_id) REFERENCES agents(id) ON DELETE NO ACTION ON UPDATE NO ACTION',
+      'RefreshToken.session: foreign key refresh_tokens(session_id) differs:\n' +
+        '    schema.prisma: FOREIGN KEY refresh_tokens(session_id) REFERENCES sessions(id) ON DELETE RESTRICT ON UPDATE CASCADE\n' +
+        '    database:      FOREIGN KEY refresh_tokens(session_id) REFERENCES sessions(id) ON DELETE CASCADE ON UPDATE NO ACTION',
       'Task INDEX: index idx_tasks_status differs:\n' +
         '    schema.prisma: INDEX ON tasks USING btree (status, priority)\n' +
         '    database:      INDEX ON tasks USING btree (status)',
@@ -107,12 +131,37 @@ describe('schema.prisma ↔ migrated database', () => {
         '    schema.prisma: INDEX ON trends USING btree (relevance_score)\n' +
         '    database:      INDEX ON trends USING btree (relevance_score DESC)',
       'AuditLog UNIQUE: index audit_logs_agent_id_action_key is missing from the database (expected UNIQUE ON audit_logs USING btree (agent_id, action))',
+      'UserIdentity UNIQUE: index user_identities_subject_issuer_key is missing from the database (expected UNIQUE ON user_identities USING btree (subject, issuer))',
+      'index user_identities_issuer_subject_key: in the database (UNIQUE ON user_identities USING btree (issuer, subject)), but not in schema.prisma',
       'index security_audit_logs_pkey: in the database (PRIMARY KEY ON security_audit_logs USING btree (id)), but not in schema.prisma',
       'index idx_security_audit_timestamp: in the database (INDEX ON security_audit_logs USING btree (timestamp DESC)), but not in schema.prisma',
       'index idx_security_audit_user_id: in the database (INDEX ON security_audit_logs USING btree (user_id)), but not in schema.prisma',
       'index idx_security_audit_action: in the database (INDEX ON security_audit_logs USING btree (action)), but not in schema.prisma',
       'index idx_security_audit_risk_score: in the database (INDEX ON security_audit_logs USING btree (risk_score DESC)), but not in schema.prisma',
     ]);
+  });
+
+  it('matches list defaults as PostgreSQL stores them: an array literal, or ARRAY[…] as Prisma Migrate writes it', async () => {
+    await client.query('BEGIN');
+    try {
+      await client.query('ALTER TABLE sessions ALTER COLUMN amr SET DEFAULT ARRAY[]::VARCHAR(16)[]');
+      await client.query(`ALTER TABLE api_keys ALTER COLUMN roles SET DEFAULT ARRAY['api_user', 'cfo']::VARCHAR(32)[]`);
+      await client.query(
+        `ALTER TABLE webauthn_credentials ALTER COLUMN transports SET DEFAULT '{usb,"hybrid transport",it''s}'`,
+      );
+      const { shape } = await databaseShape(client, { knownPredicates: KNOWN_PREDICATES });
+      const altered = alter(schemaText, [
+        ['@default(["api_user"]) @db.VarChar(32)', '@default(["api_user", "cfo"]) @db.VarChar(32)'],
+        ['transports   String[]  @default([])', `transports   String[]  @default(["usb", "hybrid transport", "it's"])`],
+      ]);
+      expect(diffShapes(expectedShape(loadDatamodel(altered)), shape)).toEqual([]);
+      expect(diffShapes(expectedShape(loadDatamodel(schemaText)), shape)).toEqual([
+        `WebauthnCredential.transports (webauthn_credentials.transports): default '{}' in schema.prisma, default '{usb,"hybrid transport",it''s}' in the database`,
+        "ApiKey.roles (api_keys.roles): default '{api_user}' in schema.prisma, default '{api_user,cfo}' in the database",
+      ]);
+    } finally {
+      await client.query('ROLLBACK');
+    }
   });
 
   it('reports what only the database has: an extra column, foreign key, index or partial predicate', async () => {

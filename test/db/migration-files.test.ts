@@ -33,6 +33,7 @@ SELECT $$a;b$$, a$b FROM t;
       ['0003_v1_1_idx_tasks_execution_time', false, 1, undefined],
       ['0004_v1_1_idx_content_engagement', false, 1, undefined],
       ['0005_append_only_audit_and_updated_at', true, 9, undefined],
+      ['0006_identity_and_access', true, 16, undefined],
     ]);
   });
 });

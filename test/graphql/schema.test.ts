@@ -15,7 +15,7 @@ describe('schema.graphql', () => {
     expect(printSchema(buildSchema(checkedIn))).toBe(printSchema(schema));
   });
 
-  it('exposes every entity of the data model as a Relay node', () => {
+  it('exposes every entity of the data model (and the identity ones) as a Relay node', () => {
     const node = schema.getType('Node');
     const implementations = Object.values(schema.getTypeMap())
       .filter((t) => 'getInterfaces' in t && t.getInterfaces().some((i) => i === node))
@@ -24,14 +24,17 @@ describe('schema.graphql', () => {
     expect(implementations).toEqual(
       [
         'Agent',
+        'ApiKey',
         'AuditLog',
         'Content',
         'Interaction',
         'Persona',
+        'SecurityAlert',
         'SecurityAuditLog',
         'Task',
         'Transaction',
         'Trend',
+        'User',
         'Wallet',
       ].sort(),
     );

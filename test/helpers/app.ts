@@ -2,6 +2,8 @@
 // tests a GraphQL client that goes through yoga's fetch handler (the same code path as HTTP).
 import { type App, createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import type { AccessAttributes } from '../../src/domain/auth/principal.js';
+import type { Role } from '../../src/domain/auth/roles.js';
 import { createTestDatabase, type TestDatabase, testRedisPrefix } from './db.js';
 
 export interface GraphQLResponse<T> {
@@ -9,18 +11,42 @@ export interface GraphQLResponse<T> {
   errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
 }
 
+export interface Identity {
+  userId: string;
+  email: string;
+  accessToken: string;
+  refreshToken: string;
+  sessionId: string;
+  headers: Record<string, string>;
+}
+
 export interface TestApp {
   app: App;
+  /**
+   * A user with these roles, signed in through the real session service (amr pwd+otp, so super_admin's MFA policy
+   * holds). `stepUp` also records a fresh step-up on the session.
+   */
+  signIn(
+    roles: Role[],
+    opts?: { attributes?: AccessAttributes; stepUp?: boolean; password?: string },
+  ): Promise<Identity>;
+  /** The default caller of gql/ok: a stepped-up super_admin. */
+  admin(): Promise<Identity>;
   database: TestDatabase;
   /** Every SQL statement the API sent, in order (clear it with `statements.length = 0`). */
   statements: string[];
+  /** Runs an operation as the admin, or with the given headers (`{}` for anonymous). */
   gql<T = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
     headers?: Record<string, string>,
   ): Promise<GraphQLResponse<T> & { status: number; headers: Headers }>;
   /** Like gql, but fails the test on any error and returns data. */
-  ok<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<T>;
+  ok<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -34,15 +60,50 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     REDIS_KEY_PREFIX: testRedisPrefix(),
     HOST: '127.0.0.1',
     PORT: '0',
+    // Hashing strength is not under test here; keep sign-ups fast.
+    PASSWORD_HASH_MEMORY_KIB: '1024',
     ...env,
   });
   const statements: string[] = [];
   const app = createApp(config, { onQuery: (sql) => statements.push(sql) });
 
-  const gql: TestApp['gql'] = async (query, variables, headers = {}) => {
+  let users = 0;
+  const signIn: TestApp['signIn'] = async (roles, opts = {}) => {
+    users += 1;
+    const email = `${roles.join('-') || 'nobody'}-${users}@test.chimera`;
+    const user = await app.services.users.create(
+      { email, password: opts.password ?? 'correct horse battery staple', roles, attributes: opts.attributes ?? {} },
+      null,
+      {},
+    );
+    if (roles.includes('super_admin')) {
+      await app.db.user.update({ where: { id: user.id }, data: { mfaEnabledAt: new Date() } });
+    }
+    const pair = await app.services.auth.startSession(user.id, { method: 'password', amr: ['pwd', 'otp'] }, {});
+    if (opts.stepUp) await app.services.auth.markStepUp(pair.sessionId, 'otp');
+    return {
+      userId: user.id,
+      email,
+      accessToken: pair.accessToken,
+      refreshToken: pair.refreshToken,
+      sessionId: pair.sessionId,
+      headers: { authorization: `Bearer ${pair.accessToken}` },
+    };
+  };
+  let adminIdentity: Promise<Identity> | undefined;
+  const admin = () => {
+    adminIdentity ??= signIn(['super_admin'], { stepUp: true });
+    return adminIdentity;
+  };
+
+  const gql: TestApp['gql'] = async (query, variables, headers) => {
     const res = await app.yoga.fetch('http://chimera.test/graphql', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json',
+        ...(headers ?? (await admin()).headers),
+      },
       body: JSON.stringify({ query, variables }),
     });
     const body = (await res.json()) as GraphQLResponse<never>;
@@ -54,8 +115,10 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     database,
     statements,
     gql,
-    async ok<T>(query: string, variables?: Record<string, unknown>) {
-      const res = await gql<T>(query, variables);
+    signIn,
+    admin,
+    async ok<T>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>) {
+      const res = await gql<T>(query, variables, headers);
       if (res.errors?.length || !res.data) {
         throw new Error(`GraphQL errors: ${JSON.stringify(res.errors, null, 2)}`);
       }

@@ -1,7 +1,8 @@
 // The shape of a live PostgreSQL database (public schema), read from the system catalogs, in the same terms as
 // schema-shape.ts builds from schema.prisma.
 import type pg from 'pg';
-import { emptyShape, normalizeDefault, renderForeignKey, renderIndex, type SchemaShape } from './schema-shape.js';
+import { emptyShape, renderForeignKey, renderIndex, type SchemaShape } from './schema-shape.js';
+import { normalizeDefault } from './sql-defaults.js';
 
 const ACTIONS: Record<string, string> = {
   a: 'NO ACTION',

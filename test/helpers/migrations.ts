@@ -1,4 +1,5 @@
 // Shared by the migrator tests: scratch databases, editable copies of prisma/migrations, and SQL probes.
+import { readdirSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,13 +9,20 @@ import { MigrationError, type MigrationErrorCode } from '../../src/platform/db/m
 import { createEmptyTestDatabase, type TestDatabase } from './db.js';
 import { MIGRATIONS_DIR } from './db-names.js';
 
-export const ALL_MIGRATIONS = [
-  '0001_init',
-  '0002_v1_1_tracking_columns',
-  '0003_v1_1_idx_tasks_execution_time',
-  '0004_v1_1_idx_content_engagement',
-  '0005_append_only_audit_and_updated_at',
-];
+/** Every migration folder in prisma/migrations, in the order they apply. */
+export const ALL_MIGRATIONS = readdirSync(MIGRATIONS_DIR, { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name)
+  .sort();
+
+/**
+ * A name for a migration a test adds, numbered `offset` after the last real one (`0007_six` while 0006 is the last),
+ * so it sorts after every migration of prisma/migrations, whatever gets added there.
+ */
+export function laterMigration(offset: number, suffix: string): string {
+  const last = Number.parseInt(ALL_MIGRATIONS.at(-1) ?? '0', 10);
+  return `${String(last + offset).padStart(4, '0')}_${suffix}`;
+}
 
 /** Scratch databases and directories to remove: call `afterAll(runCleanups)` in each test file using these. */
 export const cleanups: (() => Promise<void>)[] = [];

@@ -1,6 +1,7 @@
 // A database's shape as PostgreSQL would print it, built from schema.prisma's data model (what Prisma expects the
 // database to be), and the comparison with the shape read from a real database (see db-shape.ts).
 import type { Datamodel, DmmfField, DmmfModel } from './prisma-dmmf.js';
+import { arrayLiteral, normalizeDefault, sqlString } from './sql-defaults.js';
 
 export interface ColumnShape {
   type: string;
@@ -84,37 +85,14 @@ const REFERENTIAL_ACTIONS: Record<string, string> = {
   SetDefault: 'SET DEFAULT',
 };
 
-/** `(…)` around the whole expression, not `(a) + (b)`. */
-function wrappedInParentheses(e: string): boolean {
-  if (!e.startsWith('(') || !e.endsWith(')')) return false;
-  let depth = 0;
-  for (let i = 0; i < e.length; i++) {
-    if (e[i] === '(') depth++;
-    else if (e[i] === ')') depth--;
-    if (depth === 0 && i < e.length - 1) return false;
-  }
-  return true;
-}
-
-/** Removes trailing casts (`'x'::character varying` → `'x'`), unquotes numbers, `CURRENT_TIMESTAMP` → `now()`. */
-export function normalizeDefault(expression: string | null): string | null {
-  if (expression === null) return null;
-  let e = expression.trim();
-  for (let previous = ''; previous !== e; ) {
-    previous = e;
-    e = e.replace(/::[a-z_ ]+(\(\d+(,\s*\d+)?\))?(\[\])?$/i, '').trim();
-    if (wrappedInParentheses(e)) e = e.slice(1, -1).trim();
-  }
-  if (/^'-?\d+(\.\d+)?'$/.test(e)) e = e.slice(1, -1);
-  if (/^current_timestamp$/i.test(e)) e = 'now()';
-  if (/^nextval\(/i.test(e)) e = 'autoincrement()';
-  return e;
-}
-
 function expectedDefault(field: DmmfField): string | null {
   const value = field.default;
   if (value === undefined || value === null) return null;
-  if (typeof value === 'string') return `'${value.replaceAll("'", "''")}'`;
+  // A scalar list default is a PostgreSQL array literal: ["api_user"] is '{api_user}', [true] is '{t}'.
+  if (Array.isArray(value)) return arrayLiteral(value);
+  // The DMMF gives BigInt (and Decimal) defaults as strings; the database prints numbers bare.
+  if (typeof value === 'string' && /^(BigInt|Int|Float|Decimal)$/.test(field.type)) return value;
+  if (typeof value === 'string') return sqlString(value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (typeof value === 'object' && 'name' in value && typeof value.name === 'string') {
     if (CLIENT_SIDE_DEFAULTS.has(value.name)) return null;

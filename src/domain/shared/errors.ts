@@ -1,7 +1,16 @@
 // Errors the core raises. Each carries a stable code that the API faces turn into `extensions.code`
 // (GraphQL) or a status (HTTP). The core never imports GraphQL.
 
-export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT';
+export type ErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'ACCOUNT_LOCKED'
+  | 'MFA_REQUIRED'
+  | 'STEP_UP_REQUIRED'
+  | 'RATE_LIMITED';
 
 export interface FieldIssue {
   /** Path of the offending input field, e.g. ['input', 'voiceTone', 'formality']. */

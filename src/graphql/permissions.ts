@@ -1,0 +1,383 @@
+// THE RULE TREE: who may do what, in one place. Every Query, Mutation and Subscription field is listed; anything
+// not listed is denied (fallbackRule). Object types guard their own fields, so an object reached through a nested
+// relation or node(id:) is as protected as one fetched directly. docs/permissions.md is the same matrix in prose,
+// and test/auth/permissions-matrix.test.ts checks every cell against the running API.
+import { GraphQLError, type GraphQLResolveInfo, type GraphQLSchema, isObjectType } from 'graphql';
+import { allow, and, chain, deny, rule, shield } from 'graphql-shield';
+import { sensitivityOf, TYPE_CLASSIFICATION } from '../domain/auth/classification.js';
+import {
+  can,
+  canReachAgent,
+  hasClearance,
+  hasRecentStepUp,
+  mayExecutePriority,
+  type Principal,
+  satisfiesMfaPolicy,
+} from '../domain/auth/principal.js';
+import type { Permission } from '../domain/auth/roles.js';
+import { recordSecurityEvent } from '../domain/security/security-audit.js';
+import type { Context } from './context.js';
+import { decodeId } from './ids.js';
+
+type Ctx = Context & { principal: Principal };
+/** A rule or a combination of rules (graphql-shield's ShieldRule, which its index does not export). */
+type IRule = Parameters<typeof chain>[number];
+const MAX_PAGE_WITHOUT_EXPORT = 100;
+
+const coded = (code: string, message: string, extra: Record<string, unknown> = {}) =>
+  new GraphQLError(message, { extensions: { code, ...extra } });
+
+/** Records a denial once per field per request; privilege-escalation and restricted-data attempts raise alerts. */
+async function denied(
+  ctx: Context,
+  info: GraphQLResolveInfo,
+  reason: string,
+  opts: { code?: string; alert?: 'privilege_escalation_attempt' | 'restricted_resource_access'; risk?: number } = {},
+): Promise<GraphQLError> {
+  const where = `${info.parentType.name}.${info.fieldName}`;
+  const code = opts.code ?? 'FORBIDDEN';
+  if (!ctx.denials.has(where)) {
+    ctx.denials.add(where);
+    const userId = ctx.principal?.kind === 'user' ? ctx.principal.id : null;
+    await recordSecurityEvent(ctx.db, {
+      action: 'access.denied',
+      success: false,
+      riskScore: opts.risk ?? (opts.alert ? 8 : 4),
+      userId,
+      resourceType: where,
+      errorMessage: reason,
+      metadata: { code, principal: ctx.principal?.subject ?? 'anonymous', roles: ctx.principal?.roles ?? [] },
+      meta: ctx.meta,
+    });
+    if (opts.alert && ctx.principal) {
+      await ctx.services.alerts.raise({
+        kind: opts.alert,
+        severity: opts.alert === 'privilege_escalation_attempt' ? 'high' : 'medium',
+        userId,
+        message: `${ctx.principal.subject} (${ctx.principal.roles.join(', ') || 'no role'}) was refused ${where}: ${reason}`,
+        details: { field: where, reason, ip: ctx.meta.ip ?? null },
+      });
+    }
+  }
+  return coded(code, code === 'FORBIDDEN' ? `Not allowed: ${reason}.` : reason);
+}
+
+// ─── Building blocks ────────────────────────────────────────────────────────────────────────────────────────
+
+const isAuthenticated = rule({ cache: 'contextual' })(async (_p, _a, ctx: Context, info) =>
+  ctx.principal
+    ? true
+    : denied(ctx, info, 'Sign in first: this needs an access token or an API key', {
+        code: 'UNAUTHENTICATED',
+        risk: 2,
+      }),
+);
+
+/** super_admin may not act until MFA is enrolled and used (spec: TOTP for admin users). */
+const mfaPolicy = rule({ cache: 'contextual' })(async (_p, _a, ctx: Ctx, info) =>
+  satisfiesMfaPolicy(ctx.principal)
+    ? true
+    : denied(ctx, info, 'super_admin must enrol an authenticator and sign in with it (or step up) before acting', {
+        code: 'MFA_REQUIRED',
+      }),
+);
+
+/** Authenticated, and compliant with the MFA policy. */
+const signedIn = chain(isAuthenticated, mfaPolicy);
+
+/** graphql-shield requires a named rule to be one object: build each once. */
+const named = new Map<string, IRule>();
+function once(name: string, build: () => IRule): IRule {
+  let r = named.get(name);
+  if (!r) {
+    r = build();
+    named.set(name, r);
+  }
+  return r;
+}
+
+/** Any one of the permissions. */
+function needs(...permissions: Permission[]): IRule {
+  return once(`needs:${permissions.join('|')}`, () =>
+    chain(
+      signedIn,
+      rule(`needs:${permissions.join('|')}`, { cache: 'contextual' })(async (_p, _a, ctx: Ctx, info) =>
+        permissions.some((p) => can(ctx.principal, p))
+          ? true
+          : denied(ctx, info, `requires ${permissions.join(' or ')}`),
+      ),
+    ),
+  );
+}
+
+/** Administration: a refusal here is a privilege-escalation attempt. */
+function administers(permission: Permission): IRule {
+  return once(`administers:${permission}`, () =>
+    chain(
+      signedIn,
+      rule(`administers:${permission}`, { cache: 'contextual' })(async (_p, _a, ctx: Ctx, info) =>
+        can(ctx.principal, permission)
+          ? true
+          : denied(ctx, info, `requires ${permission}`, { alert: 'privilege_escalation_attempt' }),
+      ),
+    ),
+  );
+}
+
+/** Sensitive operations need a TOTP or WebAuthn step-up within the window (5 minutes by default). */
+const steppedUp = rule({ cache: 'contextual' })(async (_p, _a, ctx: Ctx, info) =>
+  hasRecentStepUp(ctx.principal, ctx.services.authSettings.stepUpWindowSeconds)
+    ? true
+    : denied(ctx, info, 'This operation needs a fresh step-up: call stepUpWithTotp (or WebAuthn) first', {
+        code: 'STEP_UP_REQUIRED',
+        risk: 3,
+      }),
+);
+
+/** Bulk export: pages above 100 need data:export. */
+const pageSize = rule({ cache: 'strict' })(
+  async (_p, args: { first?: number | null; last?: number | null }, ctx: Ctx, info) => {
+    const size = Math.max(args.first ?? 0, args.last ?? 0);
+    return size <= MAX_PAGE_WITHOUT_EXPORT || can(ctx.principal, 'data:export')
+      ? true
+      : denied(ctx, info, `pages above ${MAX_PAGE_WITHOUT_EXPORT} are a bulk export and require data:export`);
+  },
+);
+
+const list = (...permissions: Permission[]) => and(needs(...permissions), pageSize);
+
+/** The agent an argument names, when the argument is a global id of an Agent. */
+function agentArg(globalId: unknown): string | null {
+  if (typeof globalId !== 'string') return null;
+  try {
+    const { typename, id } = decodeId(globalId);
+    return typename === 'Agent' ? id : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The caller's scope covers the agent that `agentIdOf` finds for the field's arguments. */
+function reaches(
+  agentIdOf: (args: Record<string, unknown>, ctx: Ctx) => Promise<string | null | undefined> | string | null,
+) {
+  return rule({ cache: 'strict' })(async (_p, args: Record<string, unknown>, ctx: Ctx, info) => {
+    if (ctx.principal.agentScope === null) return true;
+    const agentId = await agentIdOf(args, ctx);
+    // An unknown object is reported by the resolver as NOT_FOUND; the scope check only guards real objects.
+    if (agentId === undefined) return true;
+    return canReachAgent(ctx.principal, agentId) ? true : denied(ctx, info, 'the agent is not assigned to you');
+  });
+}
+
+const idOfArg = (args: Record<string, unknown>, key = 'id') => {
+  try {
+    return decodeId(String(args[key])).id;
+  } catch {
+    return null;
+  }
+};
+
+// ─── Object types ───────────────────────────────────────────────────────────────────────────────────────────
+
+/** Clearance for the type's data classification. */
+function classified(typeName: string): IRule {
+  const classification = TYPE_CLASSIFICATION[typeName] ?? 'restricted';
+  return rule(`classified:${typeName}`, { cache: 'contextual' })(async (_p, _a, ctx: Ctx, info) =>
+    hasClearance(ctx.principal, classification)
+      ? true
+      : denied(ctx, info, `${typeName} data is ${classification}`, {
+          alert: classification === 'restricted' ? 'restricted_resource_access' : undefined,
+        }),
+  );
+}
+
+/** Rows carrying an agent id: within the caller's scope. */
+const ownAgentRow = rule({ cache: 'no_cache' })(
+  async (parent: { agentId?: string | null; id?: string }, _a, ctx: Ctx, info) => {
+    const agentId = info.parentType.name === 'Agent' ? (parent.id ?? null) : (parent.agentId ?? null);
+    return canReachAgent(ctx.principal, agentId) ? true : denied(ctx, info, 'the agent is not assigned to you');
+  },
+);
+
+const reachablePersona = rule({ cache: 'no_cache' })(async (parent: { id: string }, _a, ctx: Ctx, info) =>
+  (await ctx.access.personaReachable(parent.id)) ? true : denied(ctx, info, 'the persona is not assigned to you'),
+);
+
+/** content_sensitivity: sensitive or prohibited content is only for those who moderate it. */
+const contentSensitivity = rule({ cache: 'no_cache' })(async (parent: { metadata?: unknown }, _a, ctx: Ctx, info) =>
+  sensitivityOf(parent.metadata) === 'safe' ||
+  ['content:moderate', 'content:approve', 'content:reject'].some((p) => can(ctx.principal, p as Permission))
+    ? true
+    : denied(ctx, info, 'sensitive content is visible to moderators only'),
+);
+
+function objectRule(typeName: string, ...extra: IRule[]): IRule {
+  const base = OBJECT_READERS[typeName];
+  if (!base) return deny;
+  return chain(needs(...base), classified(typeName), ...extra);
+}
+
+/** Who may see an object of each type, however it was reached (a nested relation, node(id:), a list). */
+const OBJECT_READERS: Record<string, Permission[]> = {
+  Persona: ['agent:read'],
+  Agent: ['agent:read', 'content:read', 'analytics:read', 'transaction:read'],
+  Task: ['task:read'],
+  Content: ['content:read'],
+  Interaction: ['content:read', 'analytics:read'],
+  Trend: ['trends:read'],
+  Wallet: ['transaction:read', 'analytics:read', 'agent:write'],
+  Transaction: ['transaction:read', 'analytics:read', 'agent:write'],
+  AuditLog: ['audit:read'],
+  SecurityAuditLog: ['security:read'],
+  User: ['users:manage'],
+  ApiKey: ['keys:manage'],
+  SecurityAlert: ['security:read'],
+};
+
+// ─── Operations ─────────────────────────────────────────────────────────────────────────────────────────────
+
+const contentStatusPermission = rule({ cache: 'strict' })(async (_p, args: { status?: string }, ctx: Ctx, info) => {
+  const needed: Permission[] =
+    args.status === 'approved' || args.status === 'published'
+      ? ['content:approve']
+      : args.status === 'rejected'
+        ? ['content:reject', 'content:moderate']
+        : ['content:moderate', 'content:reject'];
+  return needed.some((p) => can(ctx.principal, p))
+    ? true
+    : denied(ctx, info, `moving content to ${String(args.status).toUpperCase()} requires ${needed.join(' or ')}`);
+});
+
+/** task_priority: only principals cleared for a priority may create work at it. */
+const taskPriority = rule({ cache: 'strict' })(
+  async (_p, args: { input?: { priority?: string | null } }, ctx: Ctx, info) => {
+    const priority = (args.input?.priority ?? 'medium') as 'low' | 'medium' | 'high';
+    return mayExecutePriority(ctx.principal, priority)
+      ? true
+      : denied(ctx, info, `executing ${priority}-priority work requires task:execute cleared for ${priority} priority`);
+  },
+);
+
+/** Spec forbidden action: an agent may not modify its own persona (directives). */
+const notSelfModification = rule({ cache: 'strict' })(async (_p, args: Record<string, unknown>, ctx: Ctx, info) => {
+  const bound = ctx.principal.attributes.boundAgentId;
+  if (!bound) return true;
+  const personaId = idOfArg(args);
+  const agent = await ctx.db.agent.findUnique({ where: { id: bound }, select: { personaId: true } });
+  return agent?.personaId && agent.personaId === personaId
+    ? denied(ctx, info, 'an agent may not modify its own persona or directives', {
+        alert: 'privilege_escalation_attempt',
+      })
+    : true;
+});
+
+const personaInScope = rule({ cache: 'strict' })(async (_p, args: Record<string, unknown>, ctx: Ctx, info) => {
+  const id = idOfArg(args);
+  return id === null || (await ctx.access.personaReachable(id))
+    ? true
+    : denied(ctx, info, 'the persona is not assigned to you');
+});
+
+const agentOfIdArg = reaches((args) => agentArg(args.id));
+const agentOfInput = reaches((args) => agentArg((args.input as { agentId?: unknown } | undefined)?.agentId));
+const agentOfTaskArg = reaches(async (args, ctx) => {
+  const id = idOfArg(args);
+  return id ? ctx.access.agentOfTask(id) : undefined;
+});
+const agentOfContentArg = reaches(async (args, ctx) => {
+  const id = idOfArg(args);
+  return id ? ctx.access.agentOfContent(id) : undefined;
+});
+
+export const OPERATION_RULES = {
+  Query: {
+    me: isAuthenticated,
+    node: signedIn,
+    nodes: signedIn,
+    persona: needs('agent:read'),
+    personas: list('agent:read'),
+    agent: needs('agent:read'),
+    agents: list('agent:read'),
+    task: needs('task:read'),
+    tasks: list('task:read'),
+    content: needs('content:read'),
+    contents: list('content:read'),
+    trends: list('trends:read'),
+    interactions: list('content:read', 'analytics:read'),
+    wallets: list('transaction:read', 'analytics:read', 'agent:write'),
+    transactions: list('transaction:read', 'analytics:read', 'agent:write'),
+    auditLogs: list('audit:read'),
+    securityAuditLogs: list('security:read'),
+    users: and(administers('users:manage'), pageSize),
+    apiKeys: and(administers('keys:manage'), pageSize),
+    securityAlerts: and(needs('security:read'), pageSize),
+  },
+  Mutation: {
+    login: allow,
+    refreshToken: allow,
+    logout: isAuthenticated,
+    beginTotpEnrolment: isAuthenticated,
+    confirmTotpEnrolment: isAuthenticated,
+    stepUpWithTotp: isAuthenticated,
+    createPersona: needs('agent:write'),
+    updatePersona: and(needs('agent:write'), personaInScope, notSelfModification),
+    createAgent: needs('agent:write'),
+    updateAgent: and(needs('agent:write'), agentOfIdArg),
+    activateAgent: and(needs('agent:write'), agentOfIdArg),
+    deactivateAgent: chain(needs('agent:delete'), agentOfIdArg, steppedUp),
+    createTask: chain(needs('task:write'), agentOfInput, taskPriority),
+    cancelTask: and(needs('task:write'), agentOfTaskArg),
+    setContentStatus: chain(signedIn, contentStatusPermission, agentOfContentArg),
+    createUser: administers('users:manage'),
+    setUserRoles: chain(administers('users:manage'), steppedUp),
+    setUserAttributes: administers('users:manage'),
+    unlockUser: administers('users:manage'),
+    createApiKey: administers('keys:manage'),
+    revokeApiKey: administers('keys:manage'),
+    rotateSigningKey: chain(administers('keys:manage'), steppedUp),
+    acknowledgeSecurityAlert: needs('security:read'),
+  },
+  Subscription: {
+    securityAlerts: needs('security:read'),
+  },
+} satisfies Record<string, Record<string, IRule>>;
+
+/** Object-type rules, by type: the permission to see it, its classification, and its attributes. */
+export const TYPE_RULES: Record<string, IRule> = {
+  Persona: objectRule('Persona', reachablePersona),
+  Agent: objectRule('Agent', ownAgentRow),
+  Task: objectRule('Task', ownAgentRow),
+  Content: objectRule('Content', ownAgentRow, contentSensitivity),
+  Interaction: objectRule('Interaction'),
+  Trend: objectRule('Trend'),
+  Wallet: objectRule('Wallet', ownAgentRow),
+  Transaction: objectRule('Transaction'),
+  AuditLog: objectRule('AuditLog'),
+  SecurityAuditLog: objectRule('SecurityAuditLog'),
+  User: objectRule('User'),
+  ApiKey: objectRule('ApiKey'),
+  SecurityAlert: objectRule('SecurityAlert'),
+};
+
+/**
+ * The shield for a schema: the operation rules, the object-type rules, and `allow` for the value types that hang
+ * off guarded fields (connections, edges, page info, embedded documents). Anything else is denied.
+ */
+export function permissionsFor(schema: GraphQLSchema) {
+  const tree: Record<string, IRule | Record<string, IRule>> = { ...OPERATION_RULES, ...TYPE_RULES };
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__') || type.name in tree) continue;
+    if (['Query', 'Mutation', 'Subscription'].includes(type.name)) continue;
+    if (type.getInterfaces().some((i) => i.name === 'Node')) continue;
+    tree[type.name] = allow;
+  }
+  return shield(tree, {
+    fallbackRule: deny,
+    allowExternalErrors: true,
+    fallbackError: (thrown, _p, _a, _c, info) =>
+      thrown instanceof Error
+        ? thrown
+        : coded('FORBIDDEN', `Not allowed: ${info.parentType.name}.${info.fieldName} is not open to anyone.`),
+  });
+}

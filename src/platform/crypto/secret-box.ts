@@ -1,0 +1,44 @@
+// Secrets at rest: AES-256-GCM with a key from configuration. The format names its version and key id
+// ("v1.<keyId>.<iv>.<tag>.<ciphertext>", base64url parts) so a later key, or a Vault transit key, can replace this one
+// while old values stay readable.
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+
+export interface SecretBox {
+  encrypt(plaintext: string | Buffer): string;
+  decrypt(sealed: string): Buffer;
+  /** A short, non-secret identifier of the key (first bytes of its SHA-256). */
+  readonly keyId: string;
+}
+
+export class SecretBoxError extends Error {
+  override name = 'SecretBoxError';
+}
+
+export function createSecretBox(key: Buffer): SecretBox {
+  if (key.length !== 32) throw new SecretBoxError('The encryption key must be 32 bytes.');
+  const keyId = createHash('sha256').update(key).digest('base64url').slice(0, 8);
+  return {
+    keyId,
+    encrypt(plaintext) {
+      const iv = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', key, iv);
+      const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+      const parts = [iv, cipher.getAuthTag(), ciphertext].map((b) => b.toString('base64url'));
+      return ['v1', keyId, ...parts].join('.');
+    },
+    decrypt(sealed) {
+      const [version, id, iv, tag, ciphertext] = sealed.split('.');
+      if (version !== 'v1' || !iv || !tag || ciphertext === undefined) {
+        throw new SecretBoxError('Not a sealed secret.');
+      }
+      if (id !== keyId) throw new SecretBoxError(`Sealed with key ${id}, but the configured key is ${keyId}.`);
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+        decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+        return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]);
+      } catch {
+        throw new SecretBoxError('The sealed secret was tampered with or sealed with another key.');
+      }
+    },
+  };
+}

@@ -4,7 +4,10 @@ import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../src/config.js';
 import type { Belief, Directive, VoiceTone } from '../src/domain/personas/persona.schema.js';
 import type { Prisma } from '../src/generated/prisma/client.js';
+import { createPasswordHasher } from '../src/platform/crypto/password.js';
+import { createSecretBox } from '../src/platform/crypto/secret-box.js';
 import { createDatabase, type Database } from '../src/platform/db/prisma.js';
+import { demoUsers, seedDemoUsers } from './seed-users.js';
 
 export const DEMO_PERSONA_ID = '00000000-0000-4000-8000-00000000a001';
 export const DEMO_AGENT_ID = '00000000-0000-4000-8000-00000000b001';
@@ -113,8 +116,16 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const config = loadConfig();
   const db = createDatabase({ url: config.databaseUrl, poolSize: 2 });
   seedDemo(db)
-    .then((r) => {
+    .then(async (r) => {
       process.stdout.write(`Seeded demo persona ${r.personaId}, agent ${r.agentId} and ${r.trendIds.length} trends.\n`);
+      if (config.env === 'production') return;
+      const users = demoUsers(r.agentId, r.personaId);
+      await seedDemoUsers(
+        db,
+        { hasher: createPasswordHasher(config.auth.passwordHashMemoryKib), box: createSecretBox(config.encryptionKey) },
+        users,
+      );
+      process.stdout.write(`Seeded ${users.length} demo users (${users.map((u) => u.email).join(', ')}).\n`);
     })
     .catch((err: unknown) => {
       process.stderr.write(`Seeding failed: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -11,7 +11,8 @@ import { createDatabase } from './platform/db/prisma.js';
 import { createLogger, type Logger } from './platform/log/logger.js';
 import { createRedisEventTarget } from './platform/pubsub/redis-event-target.js';
 import { createRedis } from './platform/redis/redis.js';
-import { createGraphQLServer } from './server.js';
+import { attachGraphQLWs, type GraphQLWsServer } from './platform/ws/graphql-ws.js';
+import { authenticateRequest, createGraphQLServer, credentialOf } from './server.js';
 
 export interface AppOptions {
   logger?: Logger;
@@ -36,7 +37,12 @@ export function createApp(config: Config, options: AppOptions = {}) {
   const subscriber = createRedis(config.redisUrl, config.redisKeyPrefix);
   subscriber.on('error', () => undefined);
   const pubsub = createPubSub<Topics>({
-    eventTarget: createRedisEventTarget({ publisher: redis, subscriber, channelPrefix: config.redisKeyPrefix }),
+    eventTarget: createRedisEventTarget({
+      publisher: redis,
+      subscriber,
+      channelPrefix: config.redisKeyPrefix,
+      onError: (err, command) => logger.warn({ err, command }, 'redis pub/sub command failed'),
+    }),
   });
   if (config.encryptionKeyIsDevelopmentDefault) {
     logger.warn('ENCRYPTION_KEY is not set: using the built-in development key (never do this in production)');
@@ -47,12 +53,14 @@ export function createApp(config: Config, options: AppOptions = {}) {
     box: createSecretBox(config.encryptionKey),
     hasher: createPasswordHasher(config.auth.passwordHashMemoryKib),
     auth: config.auth,
+    rateLimitPerMinute: config.rateLimitPerMinute,
     publish: (topic, payload) => pubsub.publish(topic, payload),
     alertWebhookUrl: config.alertWebhookUrl,
     onWebhookError: (err) => logger.warn({ err }, 'on-call webhook failed'),
   });
   const yoga = createGraphQLServer({ config, db, redis, services, logger, pubsub });
   let server: Server | undefined;
+  let subscriptions: GraphQLWsServer | undefined;
 
   return {
     config,
@@ -62,9 +70,22 @@ export function createApp(config: Config, options: AppOptions = {}) {
     services,
     pubsub,
     yoga,
-    /** Starts listening on config.host:config.port (port 0 picks a free one) and returns the base URL. */
+    /**
+     * Starts listening on config.host:config.port (port 0 picks a free one) and returns the base URL. GraphQL is
+     * served at /graphql over HTTP (subscriptions as SSE) and over WebSocket (graphql-ws).
+     */
     async listen(): Promise<string> {
       server = createServer(yoga);
+      subscriptions = attachGraphQLWs(server, {
+        path: yoga.graphqlEndpoint,
+        getEnveloped: yoga.getEnveloped,
+        // The HTTP rules: an invalid credential is refused (and audited), none at all is anonymous.
+        authenticate: async (headers, meta) => {
+          const principal = await authenticateRequest(services, credentialOf(headers), meta);
+          return { expiresAt: principal?.session?.expiresAt ?? null };
+        },
+        logger,
+      });
       await new Promise<void>((resolve, reject) => {
         server?.once('error', reject);
         server?.listen(config.port, config.host, resolve);
@@ -73,10 +94,16 @@ export function createApp(config: Config, options: AppOptions = {}) {
       return `http://${config.host}:${port}`;
     },
     async close(): Promise<void> {
+      await subscriptions?.close();
       if (server) {
         const s = server;
-        await new Promise<void>((resolve) => s.close(() => resolve()));
+        const closed = new Promise<void>((resolve) => s.close(() => resolve()));
+        // In-flight requests get a moment to finish; long-lived ones (SSE streams) are then cut off.
+        let grace: NodeJS.Timeout | undefined;
+        await Promise.race([closed, new Promise((resolve) => (grace = setTimeout(resolve, 1_000)))]);
+        clearTimeout(grace);
         s.closeAllConnections();
+        await closed;
       }
       // quit() waits for a connection that may never come; disconnect() when Redis is unreachable.
       const closeRedis = (r: typeof redis) => (r.status === 'ready' ? r.quit() : r.disconnect());

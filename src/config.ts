@@ -20,7 +20,8 @@ const envSchema = z.object({
   // Identity and access (spec "Security Architecture").
   JWT_ISSUER: z.string().min(1).default('https://auth.chimera.ai'),
   JWT_AUDIENCE: z.string().min(1).default('chimera-api'),
-  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
+  // Minimum 2 s so tests can watch a token expire; deployments keep minutes.
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(2).max(86_400).default(900),
   REFRESH_TOKEN_TTL_SECONDS: z.coerce
     .number()
     .int()

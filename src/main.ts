@@ -1,5 +1,6 @@
 // Starts the API. (The swarm's workers will also start from here, in-process, for local use.)
 import { encodeGlobalID } from '@pothos/plugin-relay';
+import { demoUsers } from '../prisma/seed-users.js';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 
@@ -11,6 +12,7 @@ async function main(): Promise<void> {
   if (process.stdout.isTTY || config.env === 'development') {
     const [agent] = await app.services.agents.list({ active: true }, { take: 1, select: { id: true } });
     process.stdout.write(banner(url, config.graphiql, agent ? encodeGlobalID('Agent', agent.id) : undefined));
+    if (config.env === 'development') process.stdout.write(await demoCredentials(app));
   }
 
   let stopping = false;
@@ -23,6 +25,28 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/** The demo sign-ins the seed created (development only), one per role. */
+async function demoCredentials(app: ReturnType<typeof createApp>): Promise<string> {
+  const known = demoUsers('', '');
+  const present = new Set(
+    (await app.db.user.findMany({ where: { email: { in: known.map((u) => u.email) } }, select: { email: true } })).map(
+      (u) => u.email,
+    ),
+  );
+  const rows = known.filter((u) => present.has(u.email));
+  if (rows.length === 0) return '';
+  const lines = rows.map(
+    (u) =>
+      `    ${u.roles.join(',').padEnd(17)} ${u.email.padEnd(24)} ${u.password.padEnd(24)}${u.totpSecret ? ` TOTP secret ${u.totpSecret} (npm run totp -- ${u.totpSecret})` : ''}`,
+  );
+  return `  Demo sign-ins (mutation { login(input: { email, password, totp }) { accessToken } }, then send
+  "Authorization: Bearer <accessToken>" — in GraphiQL under Headers):
+
+${lines.join('\n')}
+
+`;
 }
 
 function banner(url: string, graphiql: boolean, agentId = '<an agent id from the first query>'): string {

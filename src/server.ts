@@ -2,7 +2,8 @@
 // No business logic here.
 import { randomUUID } from 'node:crypto';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { applyMiddleware } from 'graphql-middleware';
 import { createYoga, type GraphiQLOptions, type Plugin, type PubSub, useReadinessCheck } from 'graphql-yoga';
 import type { Config } from './config.js';
 import type { Principal } from './domain/auth/principal.js';
@@ -11,10 +12,12 @@ import type { Services } from './domain/services.js';
 import { createAccess } from './graphql/access.js';
 import type { Context, Topics } from './graphql/context.js';
 import { toClientError } from './graphql/errors.js';
-import { executableSchema } from './graphql/schema.js';
+import { permissionsFor } from './graphql/permissions.js';
+import { executableSchema, schema as unguardedSchema } from './graphql/schema.js';
 import type { Database } from './platform/db/prisma.js';
 import type { Logger } from './platform/log/logger.js';
 import type { Redis } from './platform/redis/redis.js';
+import { useSubscriptionDeadline } from './platform/ws/deadline.js';
 
 export interface ServerDeps {
   config: Config;
@@ -28,7 +31,35 @@ export interface ServerDeps {
 /** The node http request behind a yoga request, when there is one (not for in-process yoga.fetch). */
 interface ServerContext {
   req?: { socket?: { remoteAddress?: string } };
+  /** Set for operations arriving over graphql-ws (src/platform/ws/graphql-ws.ts). */
+  transport?: 'graphql-ws';
 }
+
+/**
+ * Subscriptions are checked when they start, not only per event. graphql-middleware puts the rule tree on a field's
+ * `resolve` when it has one, and a subscription field has both `subscribe` and `resolve`: unguarded, anyone could open
+ * any stream and learn from each per-event refusal that an event happened. Without `resolve`, graphql-middleware
+ * wraps `subscribe` instead: build that variant (applyMiddleware is synchronous and copies the schema), put the
+ * resolvers back, and give the served schema's subscription fields the guarded `subscribe`. Events stay checked too.
+ */
+function guardSubscribe(guarded: GraphQLSchema, unguarded: GraphQLSchema): GraphQLSchema {
+  const fields = Object.values(unguarded.getSubscriptionType()?.getFields() ?? {});
+  const resolvers = fields.map((field) => [field, field.resolve] as const);
+  let subscribeGuarded: ReturnType<NonNullable<ReturnType<GraphQLSchema['getSubscriptionType']>>['getFields']> = {};
+  try {
+    for (const field of fields) field.resolve = undefined;
+    subscribeGuarded = applyMiddleware(unguarded, permissionsFor(unguarded)).getSubscriptionType()?.getFields() ?? {};
+  } finally {
+    for (const [field, resolve] of resolvers) field.resolve = resolve;
+  }
+  for (const [name, field] of Object.entries(guarded.getSubscriptionType()?.getFields() ?? {})) {
+    const subscribe = subscribeGuarded[name]?.subscribe;
+    if (!subscribe) throw new Error(`Subscription.${name} has no guarded subscribe`);
+    field.subscribe = subscribe;
+  }
+  return guarded;
+}
+const servedSchema = guardSubscribe(executableSchema, unguardedSchema);
 
 /** The bearer credential of a request: `Authorization: Bearer <token>`, or `X-API-Key: <key>`. */
 export function credentialOf(headers: Headers): string | null {
@@ -78,6 +109,48 @@ function requestIdOf(request: Request): string {
   }
   return id;
 }
+
+/**
+ * Per-subject rate limit on every operation: a user's tokens share one budget, anonymous callers are counted by
+ * address. Over the limit: RATE_LIMITED with HTTP 429 and Retry-After.
+ */
+const rateLimitPlugin: Plugin<Context> = {
+  async onExecute({ args, setResultAndStopExecution }) {
+    const ctx = args.contextValue;
+    const subject = ctx.principal?.subject ?? `ip:${ctx.meta.ip ?? 'unknown'}`;
+    const result = await ctx.services.rateLimiter.hit(subject);
+    if (!result.allowed) {
+      setResultAndStopExecution({
+        errors: [
+          new GraphQLError(
+            `Rate limit exceeded: ${result.limit} requests per minute. Retry in ${result.resetSeconds} s.`,
+            {
+              extensions: {
+                code: 'RATE_LIMITED',
+                http: { status: 429, headers: { 'Retry-After': String(result.resetSeconds) } },
+              },
+            },
+          ),
+        ],
+      });
+    }
+  },
+};
+
+/**
+ * A subscription over HTTP (SSE, multipart) ends when the access token that opened it expires, after an
+ * UNAUTHENTICATED result. Over graphql-ws the connection itself is closed 4401 at that moment instead.
+ */
+const subscriptionExpiryPlugin = useSubscriptionDeadline<Context & ServerContext>({
+  deadlineOf: (ctx) => (ctx.transport === 'graphql-ws' ? null : ctx.principal?.session?.expiresAt),
+  expired: () => ({
+    errors: [
+      new GraphQLError('The access token expired: refresh it, then subscribe again.', {
+        extensions: { code: 'UNAUTHENTICATED' },
+      }),
+    ],
+  }),
+});
 
 /** Echoes the request id (given or generated) on every response, so a client can quote it. */
 const requestIdPlugin: Plugin = {
@@ -150,7 +223,7 @@ export function createGraphQLServer(deps: ServerDeps) {
     },
   };
   return createYoga<ServerContext, Context>({
-    schema: executableSchema,
+    schema: servedSchema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: config.graphiql ? { title: 'Chimera', defaultQuery: EXAMPLE_QUERY } : false,
@@ -214,6 +287,8 @@ export function createGraphQLServer(deps: ServerDeps) {
     plugins: [
       requestIdPlugin,
       jwksPlugin,
+      rateLimitPlugin,
+      subscriptionExpiryPlugin,
       useReadinessCheck({
         endpoint: '/ready',
         check: async () => {

@@ -6,15 +6,18 @@ import type { Database } from '../platform/db/prisma.js';
 import { createAgentService } from './agents/agents.service.js';
 import { createAuditService } from './audit/audit.service.js';
 import { createAuthService } from './auth/auth.service.js';
+import { createOidcService, type OidcIssuerSettings } from './auth/oidc.service.js';
 import { createSigningKeys } from './auth/signing-keys.js';
 import { createStepUpService } from './auth/step-up.service.js';
 import { createTokens } from './auth/tokens.js';
 import { createTotpService } from './auth/totp.service.js';
 import { createUserService } from './auth/users.service.js';
+import { createWebAuthnService } from './auth/webauthn.service.js';
 import { createContentService } from './content/content.service.js';
 import { createInteractionService } from './interactions/interactions.service.js';
 import { createPersonaService } from './personas/personas.service.js';
 import { createAlertService } from './security/alerts.service.js';
+import { createRateLimiter } from './security/rate-limit.js';
 import { createTaskService } from './tasks/tasks.service.js';
 import { createTrendService } from './trends/trends.service.js';
 import { createWalletService } from './wallets/wallets.service.js';
@@ -26,6 +29,10 @@ export interface AuthSettings {
   refreshTokenTtlSeconds: number;
   stepUpWindowSeconds: number;
   lockout: { threshold: number; windowSeconds: number; durationSeconds: number };
+  /** The WebAuthn relying party: RP ID, display name, and the origin browsers report. */
+  webauthn: Readonly<{ rpId: string; rpName: string; origin: string }>;
+  /** External OpenID Connect issuers whose ID tokens sign users in. */
+  oidcIssuers?: readonly OidcIssuerSettings[];
 }
 
 export interface ServiceDeps {
@@ -36,6 +43,7 @@ export interface ServiceDeps {
   auth: AuthSettings;
   /** Publishes an event to subscribers on every API node. */
   publish: (topic: string, payload: { id: string }) => void;
+  rateLimitPerMinute: number;
   alertWebhookUrl?: string;
   onWebhookError?: (err: unknown) => void;
 }
@@ -51,6 +59,8 @@ export function createServices(deps: ServiceDeps) {
     onWebhookError: deps.onWebhookError,
   });
   const totp = createTotpService({ db, redis, box, issuerName: 'Chimera' });
+  const { rpId, rpName, origin } = deps.auth.webauthn;
+  const webauthn = createWebAuthnService({ db, redis, rp: { id: rpId, name: rpName, origin } });
   const auth = createAuthService({
     db,
     tokens,
@@ -72,10 +82,17 @@ export function createServices(deps: ServiceDeps) {
     tokens,
     auth,
     totp,
-    stepUp: createStepUpService({ auth, totp, windowSeconds: deps.auth.stepUpWindowSeconds }),
+    oidc: createOidcService({
+      db,
+      issuers: deps.auth.oidcIssuers ?? [],
+      startSession: (userId, how, meta) => auth.startSession(userId, how, meta),
+    }),
+    webauthn,
+    stepUp: createStepUpService({ auth, totp, webauthn, db, windowSeconds: deps.auth.stepUpWindowSeconds }),
     alerts,
     users: createUserService({ db, hasher }),
     authSettings: deps.auth,
+    rateLimiter: createRateLimiter({ redis, perMinute: deps.rateLimitPerMinute }),
   };
 }
 

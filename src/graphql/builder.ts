@@ -27,7 +27,8 @@ export const builder = new SchemaBuilder<{
     dmmf: getDatamodel(),
     filterConnectionTotalCount: true,
     defaultConnectionSize: 20,
-    maxConnectionSize: 100,
+    // The rule tree refuses pages above 100 to anyone without data:export (bulk export); this is the hard cap.
+    maxConnectionSize: 1000,
     onUnusedQuery: null,
   },
   relay: {

@@ -124,6 +124,20 @@ function administers(permission: Permission): IRule {
   );
 }
 
+/** Security data: refusing it to someone is a restricted-resource access attempt, and raises an alert. */
+function restricted(permission: Permission): IRule {
+  return once(`restricted:${permission}`, () =>
+    chain(
+      signedIn,
+      rule(`restricted-check:${permission}`, { cache: 'contextual' })(async (_p, _a, ctx: Ctx, info) =>
+        can(ctx.principal, permission)
+          ? true
+          : denied(ctx, info, `requires ${permission}`, { alert: 'restricted_resource_access' }),
+      ),
+    ),
+  );
+}
+
 /** Sensitive operations need a TOTP or WebAuthn step-up within the window (5 minutes by default). */
 const steppedUp = rule({ cache: 'contextual' })(async (_p, _a, ctx: Ctx, info) =>
   hasRecentStepUp(ctx.principal, ctx.services.authSettings.stepUpWindowSeconds)
@@ -200,6 +214,19 @@ const ownAgentRow = rule({ cache: 'no_cache' })(
   },
 );
 
+/** Rows that belong to an agent through a parent: transactions (wallet) and interactions (content). */
+const ownParentRow = rule({ cache: 'no_cache' })(
+  async (parent: { walletId?: string | null; contentId?: string | null }, _a, ctx: Ctx, info) => {
+    if (ctx.principal.agentScope === null) return true;
+    const agentId = parent.walletId
+      ? await ctx.access.agentOfWallet(parent.walletId)
+      : parent.contentId
+        ? await ctx.access.agentOfContent(parent.contentId)
+        : null;
+    return canReachAgent(ctx.principal, agentId ?? null) ? true : denied(ctx, info, 'the agent is not assigned to you');
+  },
+);
+
 const reachablePersona = rule({ cache: 'no_cache' })(async (parent: { id: string }, _a, ctx: Ctx, info) =>
   (await ctx.access.personaReachable(parent.id)) ? true : denied(ctx, info, 'the persona is not assigned to you'),
 );
@@ -215,13 +242,15 @@ const contentSensitivity = rule({ cache: 'no_cache' })(async (parent: { metadata
 function objectRule(typeName: string, ...extra: IRule[]): IRule {
   const base = OBJECT_READERS[typeName];
   if (!base) return deny;
-  return chain(needs(...base), classified(typeName), ...extra);
+  // Classification first: reaching for restricted data without clearance raises an alert, whatever the role.
+  return chain(signedIn, classified(typeName), needs(...base), ...extra);
 }
 
 /** Who may see an object of each type, however it was reached (a nested relation, node(id:), a list). */
 const OBJECT_READERS: Record<string, Permission[]> = {
   Persona: ['agent:read'],
-  Agent: ['agent:read', 'content:read', 'analytics:read', 'transaction:read'],
+  // agent:read alone, however the Agent is reached (node(id:), content.agent…), as for agent(id:) and agents.
+  Agent: ['agent:read'],
   Task: ['task:read'],
   Content: ['content:read'],
   Interaction: ['content:read', 'analytics:read'],
@@ -281,6 +310,34 @@ const personaInScope = rule({ cache: 'strict' })(async (_p, args: Record<string,
 
 const agentOfIdArg = reaches((args) => agentArg(args.id));
 const agentOfInput = reaches((args) => agentArg((args.input as { agentId?: unknown } | undefined)?.agentId));
+/** A persona named in the input (createAgent/updateAgent) must be one the caller may reach: no persona hijacking. */
+const personaOfInput = rule({ cache: 'strict' })(
+  async (_p, args: { input?: { personaId?: unknown } }, ctx: Ctx, info) => {
+    const raw = args.input?.personaId;
+    if (raw == null) return true;
+    let personaId: string | null = null;
+    try {
+      const decoded = decodeId(String(raw));
+      personaId = decoded.typename === 'Persona' ? decoded.id : null;
+    } catch {
+      personaId = null;
+    }
+    return personaId === null || (await ctx.access.personaReachable(personaId))
+      ? true
+      : denied(ctx, info, 'the persona is not assigned to you');
+  },
+);
+
+/** task_priority on an existing task: cancelling HIGH-priority work needs the same clearance as creating it. */
+const priorityOfTaskArg = rule({ cache: 'strict' })(async (_p, args: Record<string, unknown>, ctx: Ctx, info) => {
+  const id = idOfArg(args);
+  const priority = id ? await ctx.access.priorityOfTask(id) : undefined;
+  if (!priority) return true;
+  return mayExecutePriority(ctx.principal, priority as 'low' | 'medium' | 'high')
+    ? true
+    : denied(ctx, info, `${priority}-priority work needs task:execute cleared for ${priority} priority`);
+});
+
 const agentOfTaskArg = reaches(async (args, ctx) => {
   const id = idOfArg(args);
   return id ? ctx.access.agentOfTask(id) : undefined;
@@ -308,38 +365,44 @@ export const OPERATION_RULES = {
     wallets: list('transaction:read', 'analytics:read', 'agent:write'),
     transactions: list('transaction:read', 'analytics:read', 'agent:write'),
     auditLogs: list('audit:read'),
-    securityAuditLogs: list('security:read'),
+    securityAuditLogs: and(restricted('security:read'), pageSize),
     users: and(administers('users:manage'), pageSize),
     apiKeys: and(administers('keys:manage'), pageSize),
-    securityAlerts: and(needs('security:read'), pageSize),
+    securityAlerts: and(restricted('security:read'), pageSize),
   },
   Mutation: {
     login: allow,
+    loginWithOidc: allow,
     refreshToken: allow,
     logout: isAuthenticated,
     beginTotpEnrolment: isAuthenticated,
     confirmTotpEnrolment: isAuthenticated,
     stepUpWithTotp: isAuthenticated,
+    beginWebAuthnRegistration: isAuthenticated,
+    finishWebAuthnRegistration: isAuthenticated,
+    beginWebAuthnStepUp: isAuthenticated,
+    stepUpWithWebAuthn: isAuthenticated,
     createPersona: needs('agent:write'),
     updatePersona: and(needs('agent:write'), personaInScope, notSelfModification),
-    createAgent: needs('agent:write'),
-    updateAgent: and(needs('agent:write'), agentOfIdArg),
+    createAgent: and(needs('agent:write'), personaOfInput),
+    updateAgent: and(needs('agent:write'), agentOfIdArg, personaOfInput),
     activateAgent: and(needs('agent:write'), agentOfIdArg),
     deactivateAgent: chain(needs('agent:delete'), agentOfIdArg, steppedUp),
     createTask: chain(needs('task:write'), agentOfInput, taskPriority),
-    cancelTask: and(needs('task:write'), agentOfTaskArg),
+    cancelTask: chain(needs('task:write'), agentOfTaskArg, priorityOfTaskArg),
     setContentStatus: chain(signedIn, contentStatusPermission, agentOfContentArg),
-    createUser: administers('users:manage'),
+    // Every grant of privileges is a sensitive operation: step-up within 5 minutes.
+    createUser: chain(administers('users:manage'), steppedUp),
     setUserRoles: chain(administers('users:manage'), steppedUp),
-    setUserAttributes: administers('users:manage'),
+    setUserAttributes: chain(administers('users:manage'), steppedUp),
     unlockUser: administers('users:manage'),
-    createApiKey: administers('keys:manage'),
+    createApiKey: chain(administers('keys:manage'), steppedUp),
     revokeApiKey: administers('keys:manage'),
     rotateSigningKey: chain(administers('keys:manage'), steppedUp),
-    acknowledgeSecurityAlert: needs('security:read'),
+    acknowledgeSecurityAlert: restricted('security:read'),
   },
   Subscription: {
-    securityAlerts: needs('security:read'),
+    securityAlerts: restricted('security:read'),
   },
 } satisfies Record<string, Record<string, IRule>>;
 
@@ -349,10 +412,10 @@ export const TYPE_RULES: Record<string, IRule> = {
   Agent: objectRule('Agent', ownAgentRow),
   Task: objectRule('Task', ownAgentRow),
   Content: objectRule('Content', ownAgentRow, contentSensitivity),
-  Interaction: objectRule('Interaction'),
+  Interaction: objectRule('Interaction', ownParentRow),
   Trend: objectRule('Trend'),
   Wallet: objectRule('Wallet', ownAgentRow),
-  Transaction: objectRule('Transaction'),
+  Transaction: objectRule('Transaction', ownParentRow),
   AuditLog: objectRule('AuditLog'),
   SecurityAuditLog: objectRule('SecurityAuditLog'),
   User: objectRule('User'),

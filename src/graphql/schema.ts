@@ -13,7 +13,9 @@ import './types/interactions.js';
 import './types/wallets.js';
 import './types/audit.js';
 import './types/auth.js';
+import './types/oidc.js';
 import './types/users.js';
+import './types/webauthn.js';
 import './types/security.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -62,6 +62,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     PORT: '0',
     // Hashing strength is not under test here; keep sign-ups fast.
     PASSWORD_HASH_MEMORY_KIB: '1024',
+    // Suites make many calls as one user; rate limiting has its own tests.
+    RATE_LIMIT_PER_MINUTE: '1000000',
     ...env,
   });
   const statements: string[] = [];

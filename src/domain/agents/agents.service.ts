@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { Database } from '../../platform/db/prisma.js';
 import { type Actor, type Tx, writeAudit } from '../audit/audit.service.js';
+import { type Assignee, assignTo } from '../auth/assignments.js';
 import { ConflictError, NotFoundError } from '../shared/errors.js';
 import { containsInsensitive, orUndefined } from '../shared/filters.js';
 import { jsonColumn } from '../shared/json.js';
@@ -26,6 +27,8 @@ export type CreateAgentInput = z.input<typeof createSchema>;
 export type UpdateAgentInput = z.input<typeof updateSchema>;
 
 export interface AgentFilter {
+  /** Access scope: only rows of these agents (set for callers limited to assigned agents). */
+  withinAgentIds?: string[];
   personaId?: string | null;
   active?: boolean | null;
   nameContains?: string | null;
@@ -48,6 +51,7 @@ export async function requireAgent(tx: Tx, id: string) {
 
 export function createAgentService({ db }: { db: Database }) {
   const where = (f: AgentFilter = {}): Prisma.AgentWhereInput => ({
+    id: f.withinAgentIds ? { in: f.withinAgentIds } : undefined,
     personaId: orUndefined(f.personaId),
     // The column is nullable (spec DDL); NULL means the default, true.
     ...(f.active == null ? {} : f.active ? { OR: [{ active: true }, { active: null }] } : { active: false }),
@@ -78,7 +82,8 @@ export function createAgentService({ db }: { db: Database }) {
       db.agent.findMany({ ...page, where: where(filter), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
     count: (filter?: AgentFilter) => db.agent.count({ where: where(filter) }),
 
-    async create(input: CreateAgentInput, actor: Actor, query: Query = {}) {
+    /** `assignee`: a scoped creator, who is assigned the new agent (see domain/auth/assignments.ts). */
+    async create(input: CreateAgentInput, actor: Actor, query: Query = {}, assignee: Assignee | null = null) {
       const data = parseInput(createSchema, input);
       return db.$transaction(async (tx) => {
         await requirePersona(tx, data.personaId);
@@ -86,11 +91,12 @@ export function createAgentService({ db }: { db: Database }) {
           ...query,
           data: { name: data.name, personaId: data.personaId ?? null, metadata: jsonColumn(data.metadata ?? null) },
         });
+        if (assignee) await assignTo(tx, assignee, { agentId: agent.id });
         await writeAudit(tx, {
           agentId: agent.id,
           action: 'agent.created',
           actor,
-          details: { name: data.name, personaId: data.personaId ?? null },
+          details: { name: data.name, personaId: data.personaId ?? null, assignedTo: assignee },
         });
         return agent;
       });

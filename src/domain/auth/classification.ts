@@ -8,8 +8,9 @@ export const TYPE_CLASSIFICATION: Record<string, Classification> = {
   Task: 'internal',
   Content: 'internal',
   Interaction: 'internal',
-  Wallet: 'confidential',
-  Transaction: 'confidential',
+  // Addresses and amounts; an operator requests transfers for its agents, so it must see them. Keys are never data.
+  Wallet: 'internal',
+  Transaction: 'internal',
   AuditLog: 'confidential',
   SecurityAuditLog: 'restricted',
   User: 'restricted',

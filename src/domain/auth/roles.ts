@@ -30,7 +30,11 @@ export const PERMISSIONS = [
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
+/** Held by one role alone, never by super_admin's "*": the spec forbids transfers without CFO approval. */
+export const CFO_ONLY: readonly Permission[] = ['transaction:approve'];
+
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[] | '*'> = {
+  // "*": every permission except those reserved to another role (CFO_ONLY).
   super_admin: '*',
   agent_operator: [
     'agent:read',
@@ -52,7 +56,7 @@ export function permissionsOf(roles: readonly Role[]): ReadonlySet<Permission> {
   const set = new Set<Permission>();
   for (const role of roles) {
     const granted = ROLE_PERMISSIONS[role];
-    for (const p of granted === '*' ? PERMISSIONS : granted) set.add(p);
+    for (const p of granted === '*' ? PERMISSIONS.filter((q) => !CFO_ONLY.includes(q)) : granted) set.add(p);
   }
   return set;
 }

@@ -56,14 +56,12 @@ export function createSigningKeys({ db, box, retiredKeyLifetimeSeconds, now = ()
     if (Date.now() - loadedAt > CACHE_MS) await load();
   }
 
-  async function createKey(): Promise<string> {
+  /** Generates a key pair (slow, CPU-bound: never inside a database transaction) as the row to insert. */
+  async function newKeyRow() {
     const { publicKey, privateKey } = await generateKeyPair(ALG, { modulusLength: 2048, extractable: true });
     const kid = `k-${now().toISOString().slice(0, 10)}-${randomUUID().slice(0, 8)}`;
     const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: ALG, use: 'sig' };
-    await db.signingKey.create({
-      data: { kid, publicJwk, privateKeyEncrypted: box.encrypt(await exportPKCS8(privateKey)) },
-    });
-    return kid;
+    return { kid, publicJwk, privateKeyEncrypted: box.encrypt(await exportPKCS8(privateKey)) };
   }
 
   return {
@@ -74,10 +72,11 @@ export function createSigningKeys({ db, box, retiredKeyLifetimeSeconds, now = ()
       let active = keys.find((k) => !k.retired);
       if (!active) {
         // Several processes may start on an empty table at once: serialise, then re-read.
+        const row = await newKeyRow();
         await db.$transaction(async (tx) => {
           await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('chimera.signing_keys'))`;
           const existing = await tx.signingKey.count({ where: { retiredAt: null } });
-          if (existing === 0) await createKey();
+          if (existing === 0) await tx.signingKey.create({ data: row });
         });
         await load();
         active = keys.find((k) => !k.retired);
@@ -111,15 +110,16 @@ export function createSigningKeys({ db, box, retiredKeyLifetimeSeconds, now = ()
     async rotate(): Promise<{ kid: string; retired: string[] }> {
       const retiredAt = now();
       const expiresAt = new Date(retiredAt.getTime() + (retiredKeyLifetimeSeconds + 60) * 1000);
-      const result = await db.$transaction(async (tx) => {
+      const row = await newKeyRow();
+      const retired = await db.$transaction(async (tx) => {
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('chimera.signing_keys'))`;
         const current = await tx.signingKey.findMany({ where: { retiredAt: null }, select: { kid: true } });
         await tx.signingKey.updateMany({ where: { retiredAt: null }, data: { retiredAt, expiresAt } });
+        await tx.signingKey.create({ data: row });
         return current.map((k) => k.kid);
       });
-      const kid = await createKey();
       await load();
-      return { kid, retired: result };
+      return { kid: row.kid, retired };
     },
 
     /** Forget the cache (tests, and after a rotation made by another process is known). */

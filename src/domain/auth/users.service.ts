@@ -30,7 +30,11 @@ const createUserSchema = z.object({
 
 const createApiKeySchema = z.object({
   name: nonBlank(255),
-  roles: withDefault(roles, ['api_user']),
+  // A key signs in without MFA, so it may never carry the roles MFA guards (super_admin) or transfer approval (cfo).
+  roles: withDefault(roles, ['api_user']).refine(
+    (r) => !r.includes('super_admin') && !r.includes('cfo'),
+    'API keys cannot hold super_admin or cfo: those roles need a person with MFA',
+  ),
   attributes: withDefault(accessAttributesSchema, {}),
   expiresAt: z.date().nullish(),
 });

@@ -1,10 +1,10 @@
 // Content: what agents produce. Listed by status/type/agent; its status moves only along allowed transitions.
 import { z } from 'zod';
-import type { Prisma } from '../../generated/prisma/client.js';
+import { Prisma } from '../../generated/prisma/client.js';
 import type { Database } from '../../platform/db/prisma.js';
 import { type Actor, writeAudit } from '../audit/audit.service.js';
 import { ConflictError, NotFoundError } from '../shared/errors.js';
-import { oneOf, orUndefined, statusIn, timeRange } from '../shared/filters.js';
+import { agentIdWithin, oneOf, orUndefined, statusIn, timeRange } from '../shared/filters.js';
 import { lockStatusRow } from '../shared/locking.js';
 import { nonBlank, parseInput } from '../shared/validation.js';
 import {
@@ -16,6 +16,10 @@ import {
 } from './content.model.js';
 
 export interface ContentFilter {
+  /** Access scope: only rows of these agents (set for callers limited to assigned agents). */
+  withinAgentIds?: string[];
+  /** false: leave out sensitive and prohibited content (callers who do not moderate). */
+  includeSensitive?: boolean;
   agentId?: string | null;
   taskId?: string | null;
   statuses?: ContentStatus[] | null;
@@ -32,10 +36,28 @@ const setStatusSchema = z.object({
 type Query = Pick<Prisma.ContentFindUniqueArgs, 'include' | 'select'>;
 type Page = Pick<Prisma.ContentFindManyArgs, 'take' | 'skip' | 'cursor' | 'include' | 'select'>;
 
+/**
+ * content_sensitivity: leaves out rows whose metadata.sensitivity is sensitive or prohibited. Absent metadata or key
+ * reads as safe (like sensitivityOf); JSON path comparisons are NULL for a missing key, hence the explicit cases.
+ */
+const safeContentOnly: Prisma.ContentWhereInput = {
+  OR: [
+    { metadata: { equals: Prisma.DbNull } },
+    { metadata: { path: ['sensitivity'], equals: Prisma.AnyNull } },
+    {
+      NOT: [
+        { metadata: { path: ['sensitivity'], equals: 'sensitive' } },
+        { metadata: { path: ['sensitivity'], equals: 'prohibited' } },
+      ],
+    },
+  ],
+};
+
 export function contentWhere(f: ContentFilter = {}): Prisma.ContentWhereInput {
   return {
-    agentId: orUndefined(f.agentId),
+    agentId: agentIdWithin(f.agentId, f.withinAgentIds),
     taskId: orUndefined(f.taskId),
+    ...(f.includeSensitive === false ? safeContentOnly : {}),
     ...statusIn(f.statuses, 'draft'),
     contentType: oneOf(f.contentTypes),
     createdAt: timeRange(f.createdAfter, f.createdBefore),

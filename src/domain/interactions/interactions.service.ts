@@ -7,6 +7,8 @@ export const INTERACTION_TYPES = ['like', 'comment', 'share', 'view', 'click'] a
 export type InteractionType = (typeof INTERACTION_TYPES)[number];
 
 export interface InteractionFilter {
+  /** Access scope: only rows of these agents (set for callers limited to assigned agents). */
+  withinAgentIds?: string[];
   contentId?: string | null;
   platforms?: string[] | null;
   interactionTypes?: InteractionType[] | null;
@@ -19,6 +21,7 @@ type Page = Pick<Prisma.InteractionFindManyArgs, 'take' | 'skip' | 'cursor' | 'i
 export function interactionWhere(f: InteractionFilter = {}): Prisma.InteractionWhereInput {
   return {
     contentId: orUndefined(f.contentId),
+    ...(f.withinAgentIds ? { content: { agentId: { in: f.withinAgentIds } } } : {}),
     platform: oneOf(f.platforms),
     interactionType: oneOf(f.interactionTypes),
     createdAt: timeRange(f.createdAfter, f.createdBefore),

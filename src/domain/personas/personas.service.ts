@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { Database } from '../../platform/db/prisma.js';
 import { type Actor, writeAudit } from '../audit/audit.service.js';
+import { type Assignee, assignTo } from '../auth/assignments.js';
 import { NotFoundError } from '../shared/errors.js';
 import { containsInsensitive } from '../shared/filters.js';
 import { jsonColumn } from '../shared/json.js';
@@ -33,13 +34,20 @@ export type UpdatePersonaInput = z.input<typeof updateSchema>;
 
 export interface PersonaFilter {
   nameContains?: string | null;
+  /** Access scope: personas assigned directly, or acting through one of these agents. */
+  within?: { personaIds: string[]; agentIds: string[] };
 }
 
 type Query = Pick<Prisma.PersonaFindUniqueArgs, 'include' | 'select'>;
 type Page = Pick<Prisma.PersonaFindManyArgs, 'take' | 'skip' | 'cursor' | 'include' | 'select'>;
 
 export function createPersonaService({ db }: { db: Database }) {
-  const where = (f: PersonaFilter = {}): Prisma.PersonaWhereInput => ({ name: containsInsensitive(f.nameContains) });
+  const where = (f: PersonaFilter = {}): Prisma.PersonaWhereInput => ({
+    name: containsInsensitive(f.nameContains),
+    ...(f.within
+      ? { OR: [{ id: { in: f.within.personaIds } }, { agents: { some: { id: { in: f.within.agentIds } } } }] }
+      : {}),
+  });
 
   return {
     get: (id: string, query: Query = {}) => db.persona.findUnique({ ...query, where: { id } }),
@@ -47,7 +55,8 @@ export function createPersonaService({ db }: { db: Database }) {
       db.persona.findMany({ ...page, where: where(filter), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
     count: (filter?: PersonaFilter) => db.persona.count({ where: where(filter) }),
 
-    async create(input: CreatePersonaInput, actor: Actor, query: Query = {}) {
+    /** `assignee`: a scoped creator, who is assigned the new persona (see domain/auth/assignments.ts). */
+    async create(input: CreatePersonaInput, actor: Actor, query: Query = {}, assignee: Assignee | null = null) {
       const data = parseInput(createSchema, input);
       return db.$transaction(async (tx) => {
         const persona = await tx.persona.create({
@@ -60,7 +69,12 @@ export function createPersonaService({ db }: { db: Database }) {
             directives: jsonColumn(data.directives ?? null),
           },
         });
-        await writeAudit(tx, { action: 'persona.created', actor, details: { personaId: persona.id, name: data.name } });
+        if (assignee) await assignTo(tx, assignee, { personaId: persona.id });
+        await writeAudit(tx, {
+          action: 'persona.created',
+          actor,
+          details: { personaId: persona.id, name: data.name, assignedTo: assignee },
+        });
         return persona;
       });
     },

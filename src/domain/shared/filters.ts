@@ -31,3 +31,16 @@ export function statusIn<S extends string>(
     OR: [{ status: { in: [...statuses] } }, ...(statuses.includes(columnDefault) ? [{ status: null }] : [])],
   };
 }
+
+/**
+ * An agent-id condition that also respects an access scope: `within` (when set) is the set of agents the caller may
+ * reach, so a filter for an agent outside it matches nothing.
+ */
+export function agentIdWithin(
+  agentId: string | null | undefined,
+  within: readonly string[] | undefined,
+): string | { in: string[] } | undefined {
+  if (!within) return orUndefined(agentId);
+  if (agentId) return within.includes(agentId) ? agentId : { in: [] };
+  return { in: [...within] };
+}

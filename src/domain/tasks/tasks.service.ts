@@ -6,7 +6,7 @@ import type { Database } from '../../platform/db/prisma.js';
 import { requireAgent } from '../agents/agents.service.js';
 import { type Actor, writeAudit } from '../audit/audit.service.js';
 import { ConflictError, NotFoundError } from '../shared/errors.js';
-import { oneOf, orUndefined, statusIn, timeRange } from '../shared/filters.js';
+import { agentIdWithin, oneOf, statusIn, timeRange } from '../shared/filters.js';
 import { lockStatusRow } from '../shared/locking.js';
 import { MAX_TEXT_LENGTH, nonBlank, parseInput, score, uuid, withDefault } from '../shared/validation.js';
 import {
@@ -48,6 +48,8 @@ export interface TaskContextDocument {
 }
 
 export interface TaskFilter {
+  /** Access scope: only rows of these agents (set for callers limited to assigned agents). */
+  withinAgentIds?: string[];
   agentId?: string | null;
   statuses?: TaskStatus[] | null;
   priorities?: TaskPriority[] | null;
@@ -63,7 +65,7 @@ type Page = Pick<Prisma.TaskFindManyArgs, 'take' | 'skip' | 'cursor' | 'include'
 
 export function taskWhere(f: TaskFilter = {}): Prisma.TaskWhereInput {
   return {
-    agentId: orUndefined(f.agentId),
+    agentId: agentIdWithin(f.agentId, f.withinAgentIds),
     ...statusIn(f.statuses, 'pending'),
     priority: oneOf(f.priorities),
     taskType: oneOf(f.taskTypes),

@@ -1,5 +1,7 @@
 // Agent: type, queries, mutations.
+import { assigneeOf } from '../access.js';
 import { builder } from '../builder.js';
+import type { Context } from '../context.js';
 import { optionalIdOf } from '../ids.js';
 import { AuditLogConnection } from './audit.js';
 import { connectionOf, scoreOf } from './common.js';
@@ -73,23 +75,31 @@ builder.queryFields((t) => ({
       cursor: 'id',
       description: 'Agents, newest first.',
       args: { filter: t.arg({ type: AgentFilter }) },
-      totalCount: (_root, { filter }, ctx) => ctx.services.agents.count(agentFilter(filter)),
-      resolve: (query, _root, { filter }, ctx) => ctx.services.agents.list(agentFilter(filter), query),
+      totalCount: (_root, { filter }, ctx) => ctx.services.agents.count(agentFilter(filter, ctx)),
+      resolve: (query, _root, { filter }, ctx) => ctx.services.agents.list(agentFilter(filter, ctx), query),
     },
     AgentConnection,
   ),
 }));
 
-function agentFilter(f: typeof AgentFilter.$inferInput | null | undefined) {
-  return f ? { ...f, personaId: optionalIdOf(f.personaId, 'Persona') } : undefined;
+function agentFilter(f: typeof AgentFilter.$inferInput | null | undefined, ctx: Context) {
+  return { ...f, personaId: optionalIdOf(f?.personaId, 'Persona'), withinAgentIds: ctx.access.agentIds };
 }
 
 builder.mutationFields((t) => ({
   createAgent: t.prismaField({
     type: 'Agent',
     args: { input: t.arg({ type: CreateAgentInput, required: true }) },
-    resolve: (query, _root, { input }, ctx) =>
-      ctx.services.agents.create({ ...input, personaId: optionalIdOf(input.personaId, 'Persona') }, ctx.actor, query),
+    resolve: async (query, _root, { input }, ctx) => {
+      const agent = await ctx.services.agents.create(
+        { ...input, personaId: optionalIdOf(input.personaId, 'Persona') },
+        ctx.actor,
+        query,
+        assigneeOf(ctx.principal),
+      );
+      ctx.access.grant({ agentId: agent.id });
+      return agent;
+    },
   }),
   updateAgent: t.prismaField({
     type: 'Agent',

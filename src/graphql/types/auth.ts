@@ -4,7 +4,7 @@ import { requireUserSession } from '../../domain/auth/step-up.service.js';
 import { base32Encode } from '../../platform/crypto/totp.js';
 import { builder } from '../builder.js';
 
-const AuthPayload = builder
+export const AuthPayload = builder
   .objectRef<{ accessToken: string; accessTokenExpiresAt: Date; refreshToken: string; refreshTokenExpiresAt: Date }>(
     'AuthPayload',
   )
@@ -67,7 +67,7 @@ const TotpEnrolment = builder.objectRef<{ secret: string; otpauthUri: string }>(
   fields: (t) => ({ secret: t.exposeString('secret'), otpauthUri: t.exposeString('otpauthUri') }),
 });
 
-const StepUp = builder.objectRef<{ stepUpAt: Date; validUntil: Date }>('StepUp').implement({
+export const StepUp = builder.objectRef<{ stepUpAt: Date; validUntil: Date }>('StepUp').implement({
   fields: (t) => ({
     stepUpAt: t.expose('stepUpAt', { type: 'DateTime' }),
     validUntil: t.expose('validUntil', { type: 'DateTime', description: 'Sensitive operations are open until then.' }),
@@ -120,6 +120,6 @@ builder.mutationFields((t) => ({
     type: StepUp,
     description: 'Proves presence with a TOTP code; sensitive operations are then open for 5 minutes.',
     args: { code: t.arg.string({ required: true }) },
-    resolve: (_r, { code }, ctx) => ctx.services.stepUp.withTotp(ctx.principal, code),
+    resolve: (_r, { code }, ctx) => ctx.services.stepUp.withTotp(ctx.principal, code, ctx.meta),
   }),
 }));

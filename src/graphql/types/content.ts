@@ -6,6 +6,7 @@ import {
   contentStatusOf,
 } from '../../domain/content/content.model.js';
 import { builder } from '../builder.js';
+import type { Context } from '../context.js';
 import { optionalIdOf } from '../ids.js';
 import { connectionOf, enumFromValues, scoreOf } from './common.js';
 import { InteractionConnection } from './interactions.js';
@@ -73,22 +74,23 @@ builder.queryFields((t) => ({
       cursor: 'id',
       description: 'Content, newest first.',
       args: { filter: t.arg({ type: ContentFilter }) },
-      totalCount: (_root, { filter }, ctx) => ctx.services.content.count(contentFilter(filter)),
-      resolve: (query, _root, { filter }, ctx) => ctx.services.content.list(contentFilter(filter), query),
+      totalCount: (_root, { filter }, ctx) => ctx.services.content.count(contentFilter(filter, ctx)),
+      resolve: (query, _root, { filter }, ctx) => ctx.services.content.list(contentFilter(filter, ctx), query),
     },
     ContentConnection,
   ),
 }));
 
-function contentFilter(f: typeof ContentFilter.$inferInput | null | undefined) {
-  if (!f) return undefined;
+function contentFilter(f: typeof ContentFilter.$inferInput | null | undefined, ctx: Context) {
   return {
-    agentId: optionalIdOf(f.agentId, 'Agent'),
-    taskId: optionalIdOf(f.taskId, 'Task'),
-    statuses: f.status,
-    contentTypes: f.contentType,
-    createdAfter: f.createdAfter,
-    createdBefore: f.createdBefore,
+    agentId: optionalIdOf(f?.agentId, 'Agent'),
+    taskId: optionalIdOf(f?.taskId, 'Task'),
+    statuses: f?.status,
+    contentTypes: f?.contentType,
+    createdAfter: f?.createdAfter,
+    createdBefore: f?.createdBefore,
+    withinAgentIds: ctx.access.agentIds,
+    includeSensitive: ctx.access.seesSensitiveContent,
   };
 }
 

@@ -4,6 +4,7 @@ import {
   type InteractionType as InteractionTypeValue,
 } from '../../domain/interactions/interactions.service.js';
 import { builder } from '../builder.js';
+import type { Context } from '../context.js';
 import { optionalIdOf } from '../ids.js';
 import { connectionOf, enumFromValues } from './common.js';
 
@@ -42,20 +43,20 @@ builder.queryFields((t) => ({
       cursor: 'id',
       description: 'Interactions, newest first.',
       args: { filter: t.arg({ type: InteractionFilter }) },
-      totalCount: (_root, { filter }, ctx) => ctx.services.interactions.count(interactionFilter(filter)),
-      resolve: (query, _root, { filter }, ctx) => ctx.services.interactions.list(interactionFilter(filter), query),
+      totalCount: (_root, { filter }, ctx) => ctx.services.interactions.count(interactionFilter(filter, ctx)),
+      resolve: (query, _root, { filter }, ctx) => ctx.services.interactions.list(interactionFilter(filter, ctx), query),
     },
     InteractionConnection,
   ),
 }));
 
-function interactionFilter(f: typeof InteractionFilter.$inferInput | null | undefined) {
-  if (!f) return undefined;
+function interactionFilter(f: typeof InteractionFilter.$inferInput | null | undefined, ctx: Context) {
   return {
-    contentId: optionalIdOf(f.contentId, 'Content'),
-    platforms: f.platform,
-    interactionTypes: f.interactionType,
-    createdAfter: f.createdAfter,
-    createdBefore: f.createdBefore,
+    contentId: optionalIdOf(f?.contentId, 'Content'),
+    platforms: f?.platform,
+    interactionTypes: f?.interactionType,
+    createdAfter: f?.createdAfter,
+    createdBefore: f?.createdBefore,
+    withinAgentIds: ctx.access.agentIds,
   };
 }

@@ -10,6 +10,7 @@ import {
   type VoiceTone as VoiceToneShape,
   voiceToneSchema,
 } from '../../domain/personas/persona.schema.js';
+import { assigneeOf } from '../access.js';
 import { builder } from '../builder.js';
 import { AgentConnection } from './agents.js';
 import { connectionOf, enumFromValues } from './common.js';
@@ -136,8 +137,10 @@ builder.queryFields((t) => ({
       cursor: 'id',
       description: 'Personas, newest first.',
       args: { filter: t.arg({ type: PersonaFilter }) },
-      totalCount: (_root, args, ctx) => ctx.services.personas.count(args.filter ?? undefined),
-      resolve: (query, _root, args, ctx) => ctx.services.personas.list(args.filter ?? undefined, query),
+      totalCount: (_root, args, ctx) =>
+        ctx.services.personas.count({ ...args.filter, within: ctx.access.personaScope }),
+      resolve: (query, _root, args, ctx) =>
+        ctx.services.personas.list({ ...args.filter, within: ctx.access.personaScope }, query),
     },
     PersonaConnection,
   ),
@@ -147,7 +150,11 @@ builder.mutationFields((t) => ({
   createPersona: t.prismaField({
     type: 'Persona',
     args: { input: t.arg({ type: CreatePersonaInput, required: true }) },
-    resolve: (query, _root, { input }, ctx) => ctx.services.personas.create(input, ctx.actor, query),
+    resolve: async (query, _root, { input }, ctx) => {
+      const persona = await ctx.services.personas.create(input, ctx.actor, query, assigneeOf(ctx.principal));
+      ctx.access.grant({ personaId: persona.id });
+      return persona;
+    },
   }),
   updatePersona: t.prismaField({
     type: 'Persona',

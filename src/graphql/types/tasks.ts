@@ -9,6 +9,7 @@ import {
 } from '../../domain/tasks/task.model.js';
 import type { TaskContextDocument } from '../../domain/tasks/tasks.service.js';
 import { builder } from '../builder.js';
+import type { Context } from '../context.js';
 import { idOf, optionalIdOf } from '../ids.js';
 import { connectionOf, enumFromValues, scoreOf } from './common.js';
 
@@ -139,9 +140,9 @@ builder.queryFields((t) => ({
         filter: t.arg({ type: TaskFilter }),
         orderBy: t.arg({ type: TaskOrder, defaultValue: 'CREATED_AT_DESC' }),
       },
-      totalCount: (_root, { filter }, ctx) => ctx.services.tasks.count(taskFilter(filter)),
+      totalCount: (_root, { filter }, ctx) => ctx.services.tasks.count(taskFilter(filter, ctx)),
       resolve: (query, _root, { filter, orderBy }, ctx) =>
-        ctx.services.tasks.list(taskFilter(filter), orderBy ?? undefined, query),
+        ctx.services.tasks.list(taskFilter(filter, ctx), orderBy ?? undefined, query),
     },
     TaskConnection,
   ),
@@ -149,15 +150,15 @@ builder.queryFields((t) => ({
 
 type TaskFilterArg = typeof TaskFilter.$inferInput | null | undefined;
 
-function taskFilter(f: TaskFilterArg) {
-  if (!f) return undefined;
+function taskFilter(f: TaskFilterArg, ctx: Context) {
   return {
-    agentId: optionalIdOf(f.agentId, 'Agent'),
-    statuses: f.status,
-    priorities: f.priority,
-    taskTypes: f.taskType,
-    createdAfter: f.createdAfter,
-    createdBefore: f.createdBefore,
+    agentId: optionalIdOf(f?.agentId, 'Agent'),
+    statuses: f?.status,
+    priorities: f?.priority,
+    taskTypes: f?.taskType,
+    createdAfter: f?.createdAfter,
+    createdBefore: f?.createdBefore,
+    withinAgentIds: ctx.access.agentIds,
   };
 }
 

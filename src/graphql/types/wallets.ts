@@ -1,6 +1,7 @@
 // Wallet and Transaction: types and queries. Keys are never part of the schema.
 import { TRANSACTION_STATUSES } from '../../domain/wallets/wallets.service.js';
 import { builder } from '../builder.js';
+import type { Context } from '../context.js';
 import { optionalIdOf } from '../ids.js';
 import { connectionOf, enumFromValues } from './common.js';
 
@@ -67,8 +68,8 @@ builder.queryFields((t) => ({
       type: 'Wallet',
       cursor: 'id',
       args: { filter: t.arg({ type: WalletFilter }) },
-      totalCount: (_root, { filter }, ctx) => ctx.services.wallets.countWallets(walletFilter(filter)),
-      resolve: (query, _root, { filter }, ctx) => ctx.services.wallets.listWallets(walletFilter(filter), query),
+      totalCount: (_root, { filter }, ctx) => ctx.services.wallets.countWallets(walletFilter(filter, ctx)),
+      resolve: (query, _root, { filter }, ctx) => ctx.services.wallets.listWallets(walletFilter(filter, ctx), query),
     },
     WalletConnection,
   ),
@@ -78,19 +79,23 @@ builder.queryFields((t) => ({
       cursor: 'id',
       description: 'Transactions, newest first.',
       args: { filter: t.arg({ type: TransactionFilter }) },
-      totalCount: (_root, { filter }, ctx) => ctx.services.wallets.countTransactions(transactionFilter(filter)),
+      totalCount: (_root, { filter }, ctx) => ctx.services.wallets.countTransactions(transactionFilter(filter, ctx)),
       resolve: (query, _root, { filter }, ctx) =>
-        ctx.services.wallets.listTransactions(transactionFilter(filter), query),
+        ctx.services.wallets.listTransactions(transactionFilter(filter, ctx), query),
     },
     TransactionConnection,
   ),
 }));
 
-function walletFilter(f: typeof WalletFilter.$inferInput | null | undefined) {
-  return f ? { ...f, agentId: optionalIdOf(f.agentId, 'Agent') } : undefined;
+function walletFilter(f: typeof WalletFilter.$inferInput | null | undefined, ctx: Context) {
+  return { ...f, agentId: optionalIdOf(f?.agentId, 'Agent'), withinAgentIds: ctx.access.agentIds };
 }
 
-function transactionFilter(f: typeof TransactionFilter.$inferInput | null | undefined) {
-  if (!f) return undefined;
-  return { ...f, walletId: optionalIdOf(f.walletId, 'Wallet'), statuses: f.status };
+function transactionFilter(f: typeof TransactionFilter.$inferInput | null | undefined, ctx: Context) {
+  return {
+    ...f,
+    walletId: optionalIdOf(f?.walletId, 'Wallet'),
+    statuses: f?.status,
+    withinAgentIds: ctx.access.agentIds,
+  };
 }

@@ -13,9 +13,12 @@ export interface DatabaseOptions {
 
 export function createDatabase(opts: DatabaseOptions): Database {
   const adapter = new PrismaPg({ connectionString: opts.url, max: opts.poolSize });
-  if (!opts.onQuery) return new PrismaClient({ adapter });
+  // Prisma's 5 s default for interactive transactions is too tight for a loaded machine; ours are short but must
+  // not fail because a CPU-bound neighbour (password hashing, key generation) held the event loop.
+  const transactionOptions = { maxWait: 10_000, timeout: 15_000 };
+  if (!opts.onQuery) return new PrismaClient({ adapter, transactionOptions });
   const onQuery = opts.onQuery;
-  const client = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] });
+  const client = new PrismaClient({ adapter, transactionOptions, log: [{ emit: 'event', level: 'query' }] });
   client.$on('query', (e) => onQuery(e.query));
   return client;
 }

@@ -10,8 +10,12 @@ export function createRedisEventTarget(opts: {
   publisher: Redis;
   subscriber: Redis;
   channelPrefix: string;
+  /** A Redis command that failed (Redis down, or the connection already closed at shutdown); never thrown. */
+  onError?: (err: unknown, command: 'subscribe' | 'unsubscribe' | 'publish') => void;
 }): TypedEventTarget<CustomEvent> {
   const { publisher, subscriber, channelPrefix } = opts;
+  // These calls are fire-and-forget: an unhandled rejection would take the process down.
+  const report = (command: 'subscribe' | 'unsubscribe' | 'publish') => (err: unknown) => opts.onError?.(err, command);
   const listeners = new Map<string, Set<Listener>>();
 
   subscriber.on('message', (channel: string, message: string) => {
@@ -39,7 +43,7 @@ export function createRedisEventTarget(opts: {
       if (!set) {
         set = new Set();
         listeners.set(topic, set);
-        void subscriber.subscribe(channelPrefix + topic);
+        subscriber.subscribe(channelPrefix + topic).catch(report('subscribe'));
       }
       set.add(listener);
     },
@@ -49,11 +53,11 @@ export function createRedisEventTarget(opts: {
       set.delete(listener);
       if (set.size === 0) {
         listeners.delete(topic);
-        void subscriber.unsubscribe(channelPrefix + topic);
+        subscriber.unsubscribe(channelPrefix + topic).catch(report('unsubscribe'));
       }
     },
     dispatchEvent(event: CustomEvent) {
-      void publisher.publish(channelPrefix + event.type, JSON.stringify(event.detail ?? null));
+      publisher.publish(channelPrefix + event.type, JSON.stringify(event.detail ?? null)).catch(report('publish'));
       return true;
     },
   } as TypedEventTarget<CustomEvent>;

@@ -196,7 +196,9 @@ export function attachGraphQLWs(server: Server, options: GraphQLWsOptions) {
         const state = ctx.extra.state ?? {};
         const url = new URL(request.url ?? options.path, 'http://localhost');
         const env = options.getEnveloped({
-          request: new Request(url, { headers: state.headers }),
+          // POST: a WebSocket carries mutations too; yoga refuses mutations on a GET request (its CSRF guard), and
+          // there is no cross-site risk here (credentials come from connectionParams, never from cookies).
+          request: new Request(url, { method: 'POST', headers: state.headers }),
           req: request,
           socket,
           params: payload,

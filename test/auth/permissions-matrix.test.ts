@@ -16,6 +16,7 @@ import { type GraphQLResponse, startTestApp, type TestApp } from '../helpers/app
 import { gid, makeTask } from '../helpers/fixtures.js';
 import { startOidcProvider, type TestOidcProvider } from '../helpers/oidc-provider.js';
 import { createSoftAuthenticator } from '../helpers/soft-authenticator.js';
+import { takeSseEvents } from '../helpers/sse.js';
 import {
   type Caller,
   type Case,
@@ -304,18 +305,9 @@ async function firstEvent(
         new Promise<null>((resolve) => setTimeout(() => resolve(null), Math.max(0, deadline - Date.now()))),
       ]);
       if (!chunk || chunk.done) break;
-      buffer += decoder.decode(chunk.value, { stream: true });
-      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-        const lines = buffer.slice(0, end).split('\n');
-        buffer = buffer.slice(end + 2);
-        const event = lines
-          .find((l) => l.startsWith('event:'))
-          ?.slice(6)
-          .trim();
-        const data = lines
-          .filter((l) => l.startsWith('data:'))
-          .map((l) => l.slice(5).trim())
-          .join('\n');
+      const { events, rest } = takeSseEvents(buffer + decoder.decode(chunk.value, { stream: true }));
+      buffer = rest;
+      for (const { event, data } of events) {
         if (event === 'next' && data) return JSON.parse(data) as Result;
         if (event === 'complete') throw new Error('the subscription completed without a result');
       }

@@ -2,6 +2,7 @@
 // Every wait is bounded: a helper that times out rejects with what it was waiting for.
 import { type Client, createClient, type FormattedExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
+import { takeSseEvents } from './sse.js';
 
 /** Resolves with `promise`, or rejects after `ms` naming `what`. */
 export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -212,19 +213,9 @@ export async function subscribeSse<T = Record<string, unknown>>(
     let buffer = '';
     try {
       for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-        buffer += decoder.decode(chunk.value, { stream: true });
-        for (let cut = buffer.indexOf('\n\n'); cut >= 0; cut = buffer.indexOf('\n\n')) {
-          const block = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          const lines = block.split('\n');
-          const event = lines
-            .find((l) => l.startsWith('event:'))
-            ?.slice(6)
-            .trim();
-          const data = lines
-            .filter((l) => l.startsWith('data:'))
-            .map((l) => l.slice(5).trim())
-            .join('\n');
+        const { events, rest } = takeSseEvents(buffer + decoder.decode(chunk.value, { stream: true }));
+        buffer = rest;
+        for (const { event, data } of events) {
           if (event === 'next' && data) q.push(JSON.parse(data) as Result<T>);
           if (event === 'complete') q.end({ complete: true });
         }

@@ -18,6 +18,7 @@ import { createInteractionService } from './interactions/interactions.service.js
 import { createPersonaService } from './personas/personas.service.js';
 import { createAlertService } from './security/alerts.service.js';
 import { createRateLimiter } from './security/rate-limit.js';
+import { createGoalService } from './swarm/goals.service.js';
 import { createTaskService } from './tasks/tasks.service.js';
 import { createTrendService } from './trends/trends.service.js';
 import { createWalletService } from './wallets/wallets.service.js';
@@ -73,6 +74,7 @@ export function createServices(deps: ServiceDeps) {
     personas: createPersonaService({ db }),
     agents: createAgentService({ db }),
     tasks: createTaskService({ db }),
+    goals: createGoalService({ db }),
     content: createContentService({ db }),
     trends: createTrendService({ db }),
     interactions: createInteractionService({ db }),

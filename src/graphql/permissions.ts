@@ -252,6 +252,7 @@ const OBJECT_READERS: Record<string, Permission[]> = {
   // agent:read alone, however the Agent is reached (node(id:), content.agent…), as for agent(id:) and agents.
   Agent: ['agent:read'],
   Task: ['task:read'],
+  Goal: ['task:read'],
   Content: ['content:read'],
   Interaction: ['content:read', 'analytics:read'],
   Trend: ['trends:read'],
@@ -357,6 +358,7 @@ export const OPERATION_RULES = {
     agent: needs('agent:read'),
     agents: list('agent:read'),
     task: needs('task:read'),
+    goal: needs('task:read'),
     tasks: list('task:read'),
     content: needs('content:read'),
     contents: list('content:read'),
@@ -389,6 +391,7 @@ export const OPERATION_RULES = {
     activateAgent: and(needs('agent:write'), agentOfIdArg),
     deactivateAgent: chain(needs('agent:delete'), agentOfIdArg, steppedUp),
     createTask: chain(needs('task:write'), agentOfInput, taskPriority),
+    submitGoal: chain(needs('task:write'), agentOfInput, taskPriority),
     cancelTask: chain(needs('task:write'), agentOfTaskArg, priorityOfTaskArg),
     setContentStatus: chain(signedIn, contentStatusPermission, agentOfContentArg),
     // Every grant of privileges is a sensitive operation: step-up within 5 minutes.
@@ -411,6 +414,7 @@ export const TYPE_RULES: Record<string, IRule> = {
   Persona: objectRule('Persona', reachablePersona),
   Agent: objectRule('Agent', ownAgentRow),
   Task: objectRule('Task', ownAgentRow),
+  Goal: objectRule('Goal', ownAgentRow),
   Content: objectRule('Content', ownAgentRow, contentSensitivity),
   Interaction: objectRule('Interaction', ownParentRow),
   Trend: objectRule('Trend'),

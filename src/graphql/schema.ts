@@ -7,6 +7,7 @@ import './types/common.js';
 import './types/personas.js';
 import './types/agents.js';
 import './types/tasks.js';
+import './types/goals.js';
 import './types/content.js';
 import './types/trends.js';
 import './types/interactions.js';

@@ -54,6 +54,8 @@ export interface Shared {
   personaB: Ref & { name: string };
   taskA: Ref;
   taskB: Ref;
+  goalA: Ref;
+  goalB: Ref;
   /** Safe text content of agent A. */
   contentA: Ref;
   contentB: Ref;
@@ -310,6 +312,10 @@ function nodeCells(variables: (ref: Ref) => Record<string, unknown>): Record<Pri
   return cells(given);
 }
 
+function goalInput(agentGid: string, priority: 'LOW' | 'MEDIUM' | 'HIGH') {
+  return { agentId: agentGid, goalDescription: 'matrix goal', priority };
+}
+
 function taskInput(agentGid: string, priority: 'LOW' | 'MEDIUM' | 'HIGH') {
   return { agentId: agentGid, taskType: 'GENERATE_CONTENT', priority, context: { goalDescription: 'matrix' } };
 }
@@ -429,6 +435,26 @@ export const OPERATIONS: OperationRow[] = [
         OWN_AGENTS,
         byId((fx) => fx.taskA),
         byId((fx) => fx.taskB),
+      ),
+    }),
+  },
+  {
+    type: 'Query',
+    field: 'goal',
+    rule: 'task:read; Goal: own agents',
+    query: 'query ($id: ID!) { goal(id: $id) { id status } }',
+    setup: byId((fx) => fx.goalA),
+    cells: cells({
+      super_admin: 'allow',
+      agent_operator: ownAgent(
+        OWN_AGENTS,
+        byId((fx) => fx.goalA),
+        byId((fx) => fx.goalB),
+      ),
+      api_user: ownAgent(
+        OWN_AGENTS,
+        byId((fx) => fx.goalA),
+        byId((fx) => fx.goalB),
       ),
     }),
   },
@@ -891,6 +917,42 @@ export const OPERATIONS: OperationRow[] = [
   },
   {
     type: 'Mutation',
+    field: 'submitGoal',
+    rule: 'task:write; own agents; priority ≤ maxTaskPriority',
+    query: 'mutation ($input: SubmitGoalInput!) { submitGoal(input: $input) { id priority } }',
+    setup: vars((fx) => ({ input: goalInput(fx.agentA.gid, 'HIGH') })),
+    cells: cells({
+      super_admin: 'allow',
+      agent_operator: cond(
+        'own agents only; HIGH priority needs maxTaskPriority high',
+        [
+          {
+            label: 'MEDIUM on an assigned agent',
+            setup: vars((fx) => ({ input: goalInput(fx.agentA.gid, 'MEDIUM') })),
+          },
+          {
+            label: 'HIGH on an assigned agent, maxTaskPriority high',
+            setup: async (w, kind) => ({
+              variables: { input: goalInput(w.fx.agentA.gid, 'HIGH') },
+              caller: await w.fresh(kind, { maxTaskPriority: 'high' }),
+            }),
+          },
+        ],
+        [
+          {
+            label: 'MEDIUM on an unassigned agent',
+            setup: vars((fx) => ({ input: goalInput(fx.agentB.gid, 'MEDIUM') })),
+          },
+          {
+            label: 'HIGH on an assigned agent (default ceiling MEDIUM)',
+            setup: vars((fx) => ({ input: goalInput(fx.agentA.gid, 'HIGH') })),
+          },
+        ],
+      ),
+    }),
+  },
+  {
+    type: 'Mutation',
     field: 'cancelTask',
     rule: 'task:write; own agents',
     query: 'mutation ($id: ID!) { cancelTask(id: $id, reason: "matrix") { id status } }',
@@ -1048,6 +1110,22 @@ export const OBJECT_TYPES: TypeRow[] = [
       api_user: ownObject(
         (fx) => fx.agentA,
         (fx) => fx.agentB,
+      ),
+    }),
+  },
+  {
+    type: 'Goal',
+    rule: 'task:read; own agents',
+    pick: (fx) => fx.goalB,
+    cells: cells({
+      super_admin: 'allow',
+      agent_operator: ownObject(
+        (fx) => fx.goalA,
+        (fx) => fx.goalB,
+      ),
+      api_user: ownObject(
+        (fx) => fx.goalA,
+        (fx) => fx.goalB,
       ),
     }),
   },

@@ -73,6 +73,9 @@ async function createShared(): Promise<Shared> {
   );
   if (!personaA || !personaB || !agentA || !agentB) throw new Error('fixtures');
   const [taskA, taskB] = await Promise.all([makeTask(db, agentA.id), makeTask(db, agentB.id)]);
+  const [goalA, goalB] = await Promise.all(
+    [agentA, agentB].map((a) => db.goal.create({ data: { agentId: a.id, description: 'matrix goal' } })),
+  );
   const text = (agentId: string, taskId: string) =>
     db.content.create({ data: { agentId, taskId, contentType: 'text', contentData: 'matrix', status: 'draft' } });
   const [contentA, contentB, contentASensitive] = await Promise.all([
@@ -119,6 +122,8 @@ async function createShared(): Promise<Shared> {
     personaB: { ...ref('Persona', personaB.id), name: personaB.name },
     taskA: ref('Task', taskA.id),
     taskB: ref('Task', taskB.id),
+    goalA: ref('Goal', goalA!.id),
+    goalB: ref('Goal', goalB!.id),
     contentA: ref('Content', contentA.id),
     contentB: ref('Content', contentB.id),
     contentASensitive: ref('Content', contentASensitive.id),

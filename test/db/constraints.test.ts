@@ -1,33 +1,38 @@
 // In psql terms: every CHECK constraint of the spec rejects a bad row, and audit rows cannot be updated or deleted.
 // Raw `pg` against a migrated database of this file's own, so nothing here depends on the application code.
-// The tables of migrations 0001–0005; those of 0006 (identity and access) are in constraints-identity.test.ts.
+// The tables of migrations 0001–0005; those of 0006 (identity and access) are in constraints-identity.test.ts, those
+// of 0007 (the swarm, with the columns it added to tasks) in constraints-swarm.test.ts.
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { useMigratedDatabaseClient } from '../helpers/db.js';
-import { BASE_ROWS, CORE_TABLES, IDENTITY_TABLES, insertRow, pgFailure, type Values } from '../helpers/rows.js';
+import {
+  BASE_ROWS,
+  CORE_TABLES,
+  constraintsCoveredBy,
+  IDENTITY_TABLES,
+  insertRow,
+  notNullColumnsCoveredBy,
+  pgFailure,
+  SWARM_TABLES,
+  type Values,
+} from '../helpers/rows.js';
 
 const fixture = useMigratedDatabaseClient();
 
 const insert = (table: string, overrides: Values = {}) => insertRow(fixture.client, table, overrides);
 const failure = pgFailure;
 
-/** The names of the constraints of one kind (c, f, u) on this file's tables. */
-async function constraintNames(kind: 'c' | 'f' | 'u'): Promise<string[]> {
-  const { rows } = await fixture.client.query<{ name: string }>(
-    `SELECT con.conname AS name FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
-     WHERE con.contype = $1 AND con.connamespace = 'public'::regnamespace AND c.relname = ANY($2)`,
-    [kind, CORE_TABLES],
-  );
-  return rows.map((r) => r.name).sort();
-}
+/** The names of the constraints of one kind (c, f, u) this file covers (its tables, less 0007's task columns). */
+const constraintNames = async (kind: 'c' | 'f' | 'u') =>
+  (await constraintsCoveredBy(fixture.client, kind, 'core')).sort();
 
 describe('the tables', () => {
-  it('are exactly those of this file and constraints-identity.test.ts, each with a smallest valid row', async () => {
+  it('are exactly those of this file, constraints-identity and constraints-swarm, each with a smallest valid row', async () => {
     const { rows } = await fixture.client.query<{ name: string }>(
       `SELECT relname AS name FROM pg_class
        WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p') AND relname <> '_prisma_migrations'`,
     );
-    const tables = [...CORE_TABLES, ...IDENTITY_TABLES].sort();
+    const tables = [...CORE_TABLES, ...IDENTITY_TABLES, ...SWARM_TABLES].sort();
     expect(rows.map((r) => r.name).sort()).toEqual(tables);
     expect(Object.keys(BASE_ROWS).sort()).toEqual(tables);
   });
@@ -158,12 +163,8 @@ describe('UNIQUE, FOREIGN KEY and NOT NULL', () => {
   ] as const;
 
   it('the NOT NULL columns (besides the ids) are exactly the ones this file tests', async () => {
-    const { rows } = await fixture.client.query<{ col: string }>(
-      `SELECT table_name || '.' || column_name AS col FROM information_schema.columns
-       WHERE table_schema = 'public' AND is_nullable = 'NO' AND column_name <> 'id' AND table_name = ANY($1)`,
-      [CORE_TABLES],
-    );
-    expect(rows.map((r) => r.col).sort()).toEqual(NOT_NULL.map(([t, c]) => `${t}.${c}`).sort());
+    const columns = await notNullColumnsCoveredBy(fixture.client, 'core');
+    expect(columns.sort()).toEqual(NOT_NULL.map(([t, c]) => `${t}.${c}`).sort());
   });
 
   it.each(NOT_NULL)('%s.%s rejects NULL', async (table, column) => {

@@ -6,14 +6,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { SCHEMA_PATH } from '../helpers/db-names.js';
 import { databaseShape } from '../helpers/db-shape.js';
-import { loadDatamodel } from '../helpers/prisma-dmmf.js';
+import { indexPredicates, loadDatamodel } from '../helpers/prisma-dmmf.js';
 import { diffShapes, expectedShape, type SchemaShape } from '../helpers/schema-shape.js';
 
 /**
- * Index predicates schema.prisma does not carry. Prisma's DMMF has no `where` for indexes (even with the
- * partialIndexes preview feature), so the predicate itself is checked here and in schema-behaviour.test.ts.
+ * Index predicates schema.prisma's DMMF does not carry: it has no `where` for indexes (even with the partialIndexes
+ * preview feature). Each must be the `where: raw("…")` schema.prisma gives that index (checked below, from the
+ * schema's text), and is checked in behaviour in schema-behaviour.test.ts and constraints-swarm.test.ts.
  */
-const KNOWN_PREDICATES = { idx_trends_active: '(active = true)' };
+const KNOWN_PREDICATES = {
+  idx_trends_active: '(active = true)',
+  idx_outbox_pending: '(dispatched_at IS NULL)',
+};
 
 let db: TestDatabase;
 let client: pg.Client;
@@ -48,13 +52,19 @@ describe('schema.prisma ↔ migrated database', () => {
     const differences = diffShapes(expected, actual);
     expect(differences, `schema.prisma and the migrations disagree:\n${differences.join('\n')}`).toEqual([]);
     expect(predicatesSeen).toEqual(KNOWN_PREDICATES);
+    // schema.prisma declares exactly these partial indexes, each with the predicate the database has (as PostgreSQL
+    // prints it, without the outer parentheses).
+    const declared = Object.entries(indexPredicates(schemaText)).map(([name, where]) => [name, `(${where})`]);
+    expect(Object.fromEntries(declared)).toEqual(KNOWN_PREDICATES);
     // Not vacuous: the comparison covered the whole model.
     expect([...expected.tables.keys()].sort()).toEqual([
       'agents',
       'api_keys',
       'audit_logs',
       'content',
+      'goals',
       'interactions',
+      'outbox',
       'personas',
       'recovery_codes',
       'refresh_tokens',
@@ -71,8 +81,9 @@ describe('schema.prisma ↔ migrated database', () => {
       'webauthn_credentials',
     ]);
     const columnCount = [...expected.tables.values()].reduce((n, t) => n + t.columns.size, 0);
-    // 0001–0005: 83 columns, 8 foreign keys, 30 indexes; 0006: 78, 6 and 19 (9 primary keys, 4 UNIQUE, 6 indexes).
-    expect([columnCount, expected.foreignKeys.size, expected.indexes.size]).toEqual([161, 14, 49]);
+    // 0001–0005: 83 columns, 8 foreign keys, 30 indexes; 0006: 78, 6 and 19 (9 primary keys, 4 UNIQUE, 6 indexes);
+    // 0007: 23 (goals 11, outbox 8, tasks 4), 2 and 6 (2 primary keys, 1 UNIQUE, 3 indexes).
+    expect([columnCount, expected.foreignKeys.size, expected.indexes.size]).toEqual([184, 16, 55]);
   });
 
   it('reports each difference of a deliberately altered schema precisely', () => {
@@ -103,7 +114,12 @@ describe('schema.prisma ↔ migrated database', () => {
         'session Session @relation(fields: [sessionId], references: [id])',
       ],
       ['@@unique([issuer, subject])', '@@unique([subject, issuer])'],
+      ['String[]  @default([]) @map("depends_on")', 'String[]  @map("depends_on")'],
+      ['personaConstraints Json     @default("[]")', 'personaConstraints Json     @default("{}")'],
+      ['id           BigInt    @id @default(autoincrement())', 'id           Int       @id'],
+      [', where: raw("dispatched_at IS NULL")', ''],
     ]);
+    expect(indexPredicates(altered)).toEqual({ idx_trends_active: 'active = true' });
     expect(diffShapes(expectedShape(loadDatamodel(altered)), actual)).toEqual([
       'Persona.name (personas.name): type is character varying(200) in schema.prisma, character varying(255) in the database',
       'Persona.name (personas.name): nullable in schema.prisma, NOT NULL in the database',
@@ -111,9 +127,13 @@ describe('schema.prisma ↔ migrated database', () => {
       'Agent.active (agents.active): default false in schema.prisma, default true in the database',
       'Agent.nickname: column agents.nickname is missing from the database',
       "Task.status (tasks.status): default 'queued' in schema.prisma, default 'pending' in the database",
+      "Task.dependsOn (tasks.depends_on): no default in schema.prisma, default '{}' in the database",
       'WebauthnCredential.counter (webauthn_credentials.counter): default 1 in schema.prisma, default 0 in the database',
       "Session.amr (sessions.amr): no default in schema.prisma, default '{}' in the database",
       `ApiKey.roles (api_keys.roles): default '{api_user,"read only"}' in schema.prisma, default '{api_user}' in the database`,
+      "Goal.personaConstraints (goals.persona_constraints): default '{}' in schema.prisma, default '[]' in the database",
+      'OutboxMessage.id (outbox.id): type is integer in schema.prisma, bigint in the database',
+      'OutboxMessage.id (outbox.id): no default in schema.prisma, default autoincrement() in the database',
       'table "security_audit_logs": in the database, but no model in schema.prisma maps to it',
       'Wallet.agent: foreign key wallets(agent_id) differs:\n' +
         '    schema.prisma: FOREIGN KEY wallets(agent_id) REFERENCES agents(id) ON DELETE CASCADE ON UPDATE NO ACTION\n' +

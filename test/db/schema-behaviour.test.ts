@@ -14,14 +14,20 @@ const recent = (value: unknown): boolean => value instanceof Date && Math.abs(Da
 
 /** Primary keys without a default: a refresh token's id is its JWT's jti, a signing key's is its JWK's kid. */
 const SUPPLIED_KEYS: Record<string, string> = { refresh_tokens: 'jti', signing_keys: 'kid' };
+/** Primary keys from a sequence (BIGSERIAL), so the outbox relays messages in the order they were written. */
+const SEQUENCE_KEYS = new Set(['outbox']);
 
 describe('defaults', () => {
   it.each(Object.keys(BASE_ROWS))(
-    '%s gets a gen_random_uuid() id (unless supplied) and its timestamps',
+    '%s gets a gen_random_uuid() id (a sequence number for the outbox, none if supplied) and its timestamps',
     async (table) => {
       const [a, b] = [await insertRow(fixture.client, table), await insertRow(fixture.client, table)];
       const key = SUPPLIED_KEYS[table];
-      if (key === undefined) {
+      if (SEQUENCE_KEYS.has(table)) {
+        // BIGINT comes back from pg as a string.
+        expect(a.id).toMatch(/^[1-9]\d*$/);
+        expect(BigInt(String(b.id))).toBeGreaterThan(BigInt(String(a.id)));
+      } else if (key === undefined) {
         expect(a.id).toMatch(UUID_V4);
         expect(b.id).not.toBe(a.id);
       } else {
@@ -107,6 +113,7 @@ describe('updated_at trigger', () => {
     ['agents', 'name', 'renamed'],
     ['tasks', 'priority', 'low'],
     ['users', 'display_name', 'Ada Lovelace'],
+    ['goals', 'status', 'running'],
   ] as const;
 
   it('is on exactly the tables with an updated_at column', async () => {

@@ -64,3 +64,19 @@ export function loadDatamodel(schemaText: string): Datamodel {
   const json = get_dmmf(JSON.stringify({ prismaSchema: [['schema.prisma', schemaText]] }));
   return DmmfSchema.parse(JSON.parse(json)).datamodel;
 }
+
+/**
+ * The `where: raw("…")` predicates of schema.prisma's partial indexes (partialIndexes preview feature), by index name
+ * (`map:`). The DMMF leaves them out, so they are read from the text of the `@@index`/`@@unique` attributes, one
+ * attribute a line, as `prisma format` writes them. An attribute without `map:` is listed under `(unnamed)`.
+ */
+export function indexPredicates(schemaText: string): Record<string, string> {
+  const predicates: Record<string, string> = {};
+  for (const [, attribute = ''] of schemaText.matchAll(/^\s*@@(?:index|unique)\((.*)\)\s*(?:\/\/.*)?$/gm)) {
+    const where = /\bwhere:\s*raw\("((?:[^"\\]|\\.)*)"\)/.exec(attribute);
+    if (where === null) continue;
+    const name = /\bmap:\s*"([^"]*)"/.exec(attribute)?.[1] ?? '(unnamed)';
+    predicates[name] = JSON.parse(`"${where[1] ?? ''}"`) as string;
+  }
+  return predicates;
+}

@@ -16,7 +16,10 @@ const parent =
     (await insertRow(client, table)).id;
 const inAnHour = fresh(() => new Date(Date.now() + 3_600_000));
 
-/** The tables of migrations 0001–0005 (constraints.test.ts) and of 0006, identity and access (constraints-identity). */
+/**
+ * The tables of migrations 0001–0005 (constraints.test.ts), of 0006, identity and access (constraints-identity), and
+ * of 0007, the swarm (constraints-swarm, which also covers the columns 0007 added to tasks: see SWARM_COLUMNS).
+ */
 export const CORE_TABLES = [
   'personas',
   'agents',
@@ -40,6 +43,51 @@ export const IDENTITY_TABLES = [
   'signing_keys',
   'security_alerts',
 ] as const;
+export const SWARM_TABLES = ['goals', 'outbox'] as const;
+/** Columns migration 0007 added to older tables: their constraints are tested with the swarm tables. */
+export const SWARM_COLUMNS: Readonly<Record<string, readonly string[]>> = {
+  tasks: ['goal_id', 'depends_on', 'attempts', 'version'],
+};
+
+/** The constraint test file that covers a constraint (or NOT NULL) on `columns` of `table`. */
+export type ConstraintFile = 'core' | 'identity' | 'swarm';
+
+export function constraintFileOf(table: string, columns: readonly string[]): ConstraintFile | undefined {
+  const added = SWARM_COLUMNS[table];
+  if ((SWARM_TABLES as readonly string[]).includes(table)) return 'swarm';
+  if (added !== undefined && columns.length > 0 && columns.every((c) => added.includes(c))) return 'swarm';
+  if ((CORE_TABLES as readonly string[]).includes(table)) return 'core';
+  if ((IDENTITY_TABLES as readonly string[]).includes(table)) return 'identity';
+  return undefined;
+}
+
+/** The names of the constraints of one kind (c: CHECK, f: FOREIGN KEY, u: UNIQUE) that `file` covers. */
+export async function constraintsCoveredBy(
+  client: pg.Client,
+  kind: 'c' | 'f' | 'u',
+  file: ConstraintFile,
+): Promise<string[]> {
+  const { rows } = await client.query<{ name: string; table: string; columns: string[] }>(
+    `SELECT con.conname AS name, c.relname AS table,
+       ARRAY(SELECT a.attname FROM pg_attribute a
+             WHERE a.attrelid = con.conrelid AND a.attnum = ANY(con.conkey))::text[] AS columns
+     FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
+     WHERE con.contype = $1 AND con.connamespace = 'public'::regnamespace`,
+    [kind],
+  );
+  return rows.filter((r) => constraintFileOf(r.table, r.columns) === file).map((r) => r.name);
+}
+
+/** The NOT NULL columns (`table.column`, primary keys left out) that `file` covers. */
+export async function notNullColumnsCoveredBy(client: pg.Client, file: ConstraintFile): Promise<string[]> {
+  const { rows } = await client.query<{ table: string; column: string }>(
+    `SELECT c.relname AS table, a.attname AS column FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+     WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND a.attnum > 0
+       AND NOT a.attisdropped AND a.attnotnull
+       AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary AND a.attnum = ANY(i.indkey))`,
+  );
+  return rows.filter((r) => constraintFileOf(r.table, [r.column]) === file).map((r) => `${r.table}.${r.column}`);
+}
 
 /**
  * The smallest valid row of each table. A function value is called at each insert (see `Fresh`), so inserting the
@@ -73,6 +121,8 @@ export const BASE_ROWS: Record<string, Values> = {
     private_key_encrypted: 'ciphertext',
   },
   security_alerts: { kind: 'account_locked', severity: 'high', message: 'Account locked after failed sign-ins' },
+  goals: { agent_id: parent('agents'), description: 'Grow the audience for the spring collection' },
+  outbox: { topic: 'work', payload: { taskId: 't-1' }, dedupe_key: fresh(() => `work:${randomUUID()}`) },
 };
 
 /**

@@ -6,6 +6,7 @@ export const TYPE_CLASSIFICATION: Record<string, Classification> = {
   Persona: 'internal',
   Agent: 'internal',
   Task: 'internal',
+  Goal: 'internal',
   Content: 'internal',
   Interaction: 'internal',
   // Addresses and amounts; an operator requests transfers for its agents, so it must see them. Keys are never data.

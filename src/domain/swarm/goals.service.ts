@@ -1,0 +1,105 @@
+// Goals: what an operator asks an agent to achieve. Submitting one writes the goal and the Planner's job in one
+// transaction (the outbox), and returns at once; the swarm does the rest. A client-chosen idempotency key makes a
+// retried submission return the goal it already created.
+import { z } from 'zod';
+import type { Prisma } from '../../generated/prisma/client.js';
+import type { Database } from '../../platform/db/prisma.js';
+import { requireAgent } from '../agents/agents.service.js';
+import { type Actor, writeAudit } from '../audit/audit.service.js';
+import { ConflictError } from '../shared/errors.js';
+import { MAX_TEXT_LENGTH, nonBlank, parseInput, uuid, withDefault } from '../shared/validation.js';
+import { TASK_PRIORITIES } from '../tasks/task.model.js';
+import { enqueue } from './outbox.js';
+
+export const GOAL_STATUSES = ['planning', 'running', 'review', 'complete', 'failed'] as const;
+export type GoalStatus = (typeof GOAL_STATUSES)[number];
+
+const resourceUri = z
+  .string()
+  .max(2048)
+  .regex(/^[a-z][a-z0-9+.-]*:\/\/\S+$/i, 'must be a resource URI such as mcp://news/latest');
+
+const submitSchema = z.object({
+  agentId: uuid,
+  goalDescription: nonBlank(MAX_TEXT_LENGTH),
+  personaConstraints: withDefault(z.array(nonBlank(1000)).max(50), []),
+  requiredResources: withDefault(z.array(resourceUri).max(50), []),
+  priority: withDefault(z.enum(TASK_PRIORITIES), 'medium'),
+  idempotencyKey: z
+    .string()
+    .trim()
+    .min(1)
+    .max(255)
+    .regex(/^[\w.:-]+$/, 'letters, digits and . _ : - only')
+    .nullish(),
+});
+
+export type SubmitGoalInput = z.input<typeof submitSchema>;
+
+/** The outbox topic (and BullMQ queue) the Planner listens on, and the job's dedupe key for a goal. */
+export const PLANNER_TOPIC = 'planner';
+export const plannerJobKey = (goalId: string) => `plan:${goalId}`;
+
+type Query = Pick<Prisma.GoalFindUniqueArgs, 'include' | 'select'>;
+
+export function createGoalService({ db }: { db: Database }) {
+  return {
+    get: (id: string, query: Query = {}) => db.goal.findUnique({ ...query, where: { id } }),
+
+    /** Creates the goal and its planning job, or returns the goal an earlier call with the same key created. */
+    async submit(input: SubmitGoalInput, actor: Actor, query: Query = {}) {
+      const data = parseInput(submitSchema, input);
+      if (data.idempotencyKey) {
+        const existing = await db.goal.findUnique({
+          ...query,
+          where: { agentId_idempotencyKey: { agentId: data.agentId, idempotencyKey: data.idempotencyKey } },
+        });
+        if (existing) return existing;
+      }
+      const create = () =>
+        db.$transaction(async (tx) => {
+          const agent = await requireAgent(tx, data.agentId);
+          if (agent.active === false) {
+            throw new ConflictError('Agent', data.agentId, 'is deactivated; activate it before giving it goals.');
+          }
+          const goal = await tx.goal.create({
+            ...query,
+            data: {
+              agentId: data.agentId,
+              description: data.goalDescription,
+              personaConstraints: data.personaConstraints,
+              requiredResources: data.requiredResources,
+              priority: data.priority,
+              idempotencyKey: data.idempotencyKey ?? null,
+              createdBy: actor.kind === 'user' ? (actor.id ?? null) : null,
+            },
+          });
+          await enqueue(tx, {
+            topic: PLANNER_TOPIC,
+            payload: { goalId: goal.id, priority: data.priority },
+            dedupeKey: plannerJobKey(goal.id),
+          });
+          await writeAudit(tx, {
+            agentId: data.agentId,
+            action: 'goal.submitted',
+            actor,
+            details: { goalId: goal.id, priority: data.priority, idempotencyKey: data.idempotencyKey ?? null },
+          });
+          return goal;
+        });
+      try {
+        return await create();
+      } catch (err) {
+        // Two submissions with the same key at once: the loser of the unique index returns the winner's goal.
+        const key = data.idempotencyKey;
+        if (!key || (err as { code?: string }).code !== 'P2002') throw err;
+        return db.goal.findUniqueOrThrow({
+          ...query,
+          where: { agentId_idempotencyKey: { agentId: data.agentId, idempotencyKey: key } },
+        });
+      }
+    },
+  };
+}
+
+export type GoalService = ReturnType<typeof createGoalService>;

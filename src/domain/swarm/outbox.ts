@@ -1,0 +1,76 @@
+// The transactional outbox: work for the queues is written in the same transaction as the rows it concerns, then a
+// relay hands it to the queue. PostgreSQL stays the source of truth — a crash between commit and enqueue, or a Redis
+// that lost its data, loses nothing: the row is still there, and the queue's job id (dedupe_key) makes re-sending
+// harmless.
+import type { Prisma } from '../../generated/prisma/client.js';
+import type { Database } from '../../platform/db/prisma.js';
+import type { Tx } from '../audit/audit.service.js';
+
+export interface OutboxMessage {
+  id: bigint;
+  topic: string;
+  payload: Prisma.JsonValue;
+  dedupeKey: string;
+}
+
+export async function enqueue(
+  tx: Pick<Tx, 'outboxMessage'>,
+  message: { topic: string; payload: Prisma.InputJsonValue; dedupeKey: string },
+): Promise<void> {
+  await tx.outboxMessage.create({ data: message, select: { id: true } });
+}
+
+export interface RelayDeps {
+  db: Database;
+  /** Hands one message to the queue; must be idempotent for a given dedupeKey. */
+  send: (message: OutboxMessage) => Promise<void>;
+  batchSize?: number;
+  onError?: (err: unknown, message: OutboxMessage) => void;
+}
+
+export function createOutboxRelay({ db, send, batchSize = 100, onError }: RelayDeps) {
+  return {
+    /**
+     * Dispatches up to one batch of pending messages, oldest first; returns how many were dispatched. Concurrent
+     * relays skip each other's rows (FOR UPDATE SKIP LOCKED). A message that cannot be sent stays pending, with its
+     * error recorded, and ends the batch so order is kept.
+     */
+    async runOnce(): Promise<number> {
+      return db.$transaction(async (tx) => {
+        const batch = await tx.$queryRaw<
+          { id: bigint; topic: string; payload: Prisma.JsonValue; dedupe_key: string }[]
+        >`
+          SELECT id, topic, payload, dedupe_key FROM outbox
+           WHERE dispatched_at IS NULL
+           ORDER BY id
+           LIMIT ${batchSize}
+           FOR UPDATE SKIP LOCKED`;
+        let sent = 0;
+        for (const row of batch) {
+          const message = { id: row.id, topic: row.topic, payload: row.payload, dedupeKey: row.dedupe_key };
+          try {
+            await send(message);
+          } catch (err) {
+            onError?.(err, message);
+            await tx.outboxMessage.update({
+              where: { id: row.id },
+              data: { attempts: { increment: 1 }, lastError: err instanceof Error ? err.message : String(err) },
+            });
+            break;
+          }
+          await tx.outboxMessage.update({
+            where: { id: row.id },
+            data: { dispatchedAt: new Date(), attempts: { increment: 1 } },
+          });
+          sent += 1;
+        }
+        return sent;
+      });
+    },
+
+    /** Messages not yet handed to the queue. */
+    pending: () => db.outboxMessage.count({ where: { dispatchedAt: null } }),
+  };
+}
+
+export type OutboxRelay = ReturnType<typeof createOutboxRelay>;

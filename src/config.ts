@@ -48,6 +48,13 @@ const envSchema = z.object({
   WEBAUTHN_ORIGIN: z.string().default('http://localhost:4000'),
   ALERT_WEBHOOK_URL: z.url().optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  // Language model (src/platform/llm). Empty strings count as unset, as docker-compose passes them.
+  LLM_PROVIDER: z.enum(['offline', 'openai']).optional(),
+  OPENAI_API_KEY: z.string().optional(),
+  OPENAI_BASE_URL: z.url().or(z.literal('')).optional(),
+  LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  LLM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
 });
 
 /** An external OpenID Connect issuer whose ID tokens Chimera accepts (Google Workspace, Azure AD, …). */
@@ -108,6 +115,15 @@ export type Config = Readonly<{
   encryptionKeyIsDevelopmentDefault: boolean;
   alertWebhookUrl: string | undefined;
   rateLimitPerMinute: number;
+  /** The language model: 'openai' (any OpenAI-compatible server) or the 'offline' deterministic composer. */
+  llm: Readonly<{
+    provider: 'offline' | 'openai';
+    apiKey: string | undefined;
+    baseUrl: string | undefined;
+    model: string;
+    timeoutMs: number;
+    maxRetries: number;
+  }>;
 }>;
 
 export class ConfigError extends Error {
@@ -165,5 +181,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     encryptionKeyIsDevelopmentDefault: !e.ENCRYPTION_KEY,
     alertWebhookUrl: e.ALERT_WEBHOOK_URL,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    llm: Object.freeze({
+      provider: e.LLM_PROVIDER ?? (e.OPENAI_API_KEY || e.OPENAI_BASE_URL ? 'openai' : 'offline'),
+      apiKey: e.OPENAI_API_KEY || undefined,
+      baseUrl: e.OPENAI_BASE_URL || undefined,
+      model: e.LLM_MODEL,
+      timeoutMs: e.LLM_TIMEOUT_MS,
+      maxRetries: e.LLM_MAX_RETRIES,
+    }),
   });
 }

@@ -48,6 +48,7 @@ const envSchema = z.object({
   WEBAUTHN_ORIGIN: z.string().default('http://localhost:4000'),
   ALERT_WEBHOOK_URL: z.url().optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  EMBEDDED_WORKERS: bool.optional(),
   // Language model (src/platform/llm). Empty strings count as unset, as docker-compose passes them.
   LLM_PROVIDER: z.enum(['offline', 'openai']).optional(),
   OPENAI_API_KEY: z.string().optional(),
@@ -115,6 +116,8 @@ export type Config = Readonly<{
   encryptionKeyIsDevelopmentDefault: boolean;
   alertWebhookUrl: string | undefined;
   rateLimitPerMinute: number;
+  /** Run the swarm's stages inside the API process (local use); production runs workers/*.ts instead. */
+  embeddedWorkers: boolean;
   /** The language model: 'openai' (any OpenAI-compatible server) or the 'offline' deterministic composer. */
   llm: Readonly<{
     provider: 'offline' | 'openai';
@@ -181,6 +184,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     encryptionKeyIsDevelopmentDefault: !e.ENCRYPTION_KEY,
     alertWebhookUrl: e.ALERT_WEBHOOK_URL,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    embeddedWorkers: e.EMBEDDED_WORKERS ?? e.CHIMERA_ENV === 'development',
     llm: Object.freeze({
       provider: e.LLM_PROVIDER ?? (e.OPENAI_API_KEY || e.OPENAI_BASE_URL ? 'openai' : 'offline'),
       apiKey: e.OPENAI_API_KEY || undefined,

@@ -3,11 +3,14 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { demoUsers } from '../prisma/seed-users.js';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { runStages } from './swarm/process.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const app = createApp(config);
   const url = await app.listen();
+  // Locally the swarm runs beside the API; in production workers/*.ts run it (EMBEDDED_WORKERS=false).
+  const swarm = config.embeddedWorkers ? runStages(config, ['planner', 'worker', 'judge']) : null;
   app.logger.info({ url: `${url}/graphql` }, 'Chimera API listening');
   if (process.stdout.isTTY || config.env === 'development') {
     const [agent] = await app.services.agents.list({ active: true }, { take: 1, select: { id: true } });
@@ -20,6 +23,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     app.logger.info({ signal }, 'shutting down');
+    await swarm?.close();
     await app.close();
     process.exit(0);
   };

@@ -15,7 +15,7 @@ describe('schema.graphql', () => {
     expect(printSchema(buildSchema(checkedIn))).toBe(printSchema(schema));
   });
 
-  it('exposes every entity of the data model (and the identity ones) as a Relay node', () => {
+  it('exposes every entity of the data model (and the identity and swarm ones) as a Relay node', () => {
     const node = schema.getType('Node');
     const implementations = Object.values(schema.getTypeMap())
       .filter((t) => 'getInterfaces' in t && t.getInterfaces().some((i) => i === node))
@@ -27,6 +27,7 @@ describe('schema.graphql', () => {
         'ApiKey',
         'AuditLog',
         'Content',
+        'Goal',
         'Interaction',
         'Persona',
         'SecurityAlert',

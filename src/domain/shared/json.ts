@@ -5,3 +5,8 @@ export function jsonColumn(value: unknown): Prisma.InputJsonValue | typeof Prism
   if (value === undefined) return undefined;
   return value === null ? Prisma.DbNull : (value as Prisma.InputJsonValue);
 }
+
+/** A plain value as a JSON column value (undefined fields dropped, as JSON would). */
+export function asJson(value: unknown): Prisma.InputJsonObject {
+  return JSON.parse(JSON.stringify(value ?? {})) as Prisma.InputJsonObject;
+}

@@ -1,4 +1,6 @@
 // Task: type, queries, mutations.
+
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import {
   TASK_PRIORITIES,
   TASK_STATUSES,
@@ -83,6 +85,12 @@ export const Task = builder.prismaNode('Task', {
       resolve: (task) => taskErrorOf(task.result),
     }),
     executionTimeMs: t.exposeInt('executionTimeMs', { nullable: true }),
+    attempts: t.exposeInt('attempts', { description: 'How many times the Worker has started it (retries included).' }),
+    dependsOn: t.idList({
+      description: 'Tasks of the same plan this one waits for.',
+      resolve: (task) => task.dependsOn.map((id) => encodeGlobalID('Task', id)),
+    }),
+    goal: t.relation('goal', { nullable: true, description: 'The goal this task serves, when the Planner made it.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', nullable: true }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', nullable: true }),
     agent: t.relation('agent', { nullable: true }),

@@ -1,0 +1,71 @@
+// The Planner's rules: a goal becomes a small plan of tasks (with dependencies), once. Running it again for the
+// same goal (a retried or duplicated job) changes nothing.
+import type { Prisma } from '../../generated/prisma/client.js';
+import type { Database } from '../../platform/db/prisma.js';
+import type { LanguageModel } from '../../platform/llm/llm.js';
+import { writeAudit } from '../audit/audit.service.js';
+import { enqueue } from './outbox.js';
+import { personaOfAgent, trendContext } from './persona-of.js';
+
+export const WORKER_TOPIC = 'worker';
+/** One worker job per task attempt: a retry is a new job, a duplicate of the same attempt is not. */
+export const workerJobKey = (taskId: string, attempt: number) => `work:${taskId}:${attempt}`;
+
+const SYSTEM_ACTOR = { kind: 'system', id: 'planner' } as const;
+
+export async function planGoal(deps: { db: Database; llm: LanguageModel }, goalId: string) {
+  const { db, llm } = deps;
+  const goal = await db.goal.findUniqueOrThrow({ where: { id: goalId }, include: { tasks: { select: { id: true } } } });
+  if (goal.tasks.length > 0 || goal.status !== 'planning') return { goalId, planned: false };
+
+  const persona = await personaOfAgent(db, goal.agentId);
+  const constraints = (goal.personaConstraints as string[]).map((text) => ({ kind: 'fact' as const, text }));
+  const plan = await llm.plan({
+    persona,
+    goal: goal.description,
+    context: [...constraints, ...(await trendContext(db))],
+  });
+
+  return db.$transaction(async (tx) => {
+    // Re-check under the lock: two planners racing on the same goal plan it once.
+    const locked = await tx.$queryRaw<
+      { status: string }[]
+    >`SELECT status FROM goals WHERE id = ${goalId}::uuid FOR UPDATE`;
+    if (locked[0]?.status !== 'planning') return { goalId, planned: false };
+    const ids: string[] = [];
+    for (const step of plan.steps) {
+      const task = await tx.task.create({
+        data: {
+          agentId: goal.agentId,
+          goalId,
+          taskType: step.type,
+          priority: goal.priority === 'high' ? 'high' : step.priority,
+          context: {
+            goal_description: step.description,
+            persona_constraints: goal.personaConstraints,
+            required_resources: goal.requiredResources,
+            goal: goal.description,
+            params: step.params,
+          } as Prisma.InputJsonObject,
+          dependsOn: step.dependsOn.map((i) => ids[i] as string),
+        },
+      });
+      ids.push(task.id);
+      if (step.dependsOn.length === 0) {
+        await enqueue(tx, {
+          topic: WORKER_TOPIC,
+          payload: { taskId: task.id, attempt: 0, priority: task.priority },
+          dedupeKey: workerJobKey(task.id, 0),
+        });
+      }
+    }
+    await tx.goal.update({ where: { id: goalId }, data: { status: 'running' } });
+    await writeAudit(tx, {
+      agentId: goal.agentId,
+      action: 'goal.planned',
+      actor: SYSTEM_ACTOR,
+      details: { goalId, taskIds: ids, llm: plan.metadata, rationale: plan.rationale },
+    });
+    return { goalId, planned: true, taskIds: ids };
+  });
+}

@@ -1,0 +1,29 @@
+// Runs swarm stages in a process of their own (workers/*.ts) or beside the API (npm run up): the wiring only.
+import type { Config } from '../config.js';
+import { createDatabase } from '../platform/db/prisma.js';
+import { createLanguageModel } from '../platform/llm/create-llm.js';
+import { createLogger } from '../platform/log/logger.js';
+import { type SwarmStage, startSwarm } from './engine.js';
+
+export function runStages(config: Config, stages: readonly SwarmStage[]) {
+  const logger = createLogger(config.logLevel, { version: config.version });
+  const db = createDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize });
+  const llm = createLanguageModel(config.llm);
+  const swarm = startSwarm({ db, llm, redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix, logger, stages });
+  logger.info({ stages, llm: { provider: llm.provider, model: llm.model } }, 'swarm stages running');
+  return {
+    swarm,
+    async close() {
+      await swarm.close();
+      await db.$disconnect();
+    },
+  };
+}
+
+/** For workers/*.ts: run the stages until SIGINT/SIGTERM. */
+export function runStagesUntilSignalled(config: Config, stages: readonly SwarmStage[]): void {
+  const running = runStages(config, stages);
+  const stop = () => void running.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}

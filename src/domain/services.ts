@@ -19,6 +19,7 @@ import { createPersonaService } from './personas/personas.service.js';
 import { createAlertService } from './security/alerts.service.js';
 import { createRateLimiter } from './security/rate-limit.js';
 import { createGoalService } from './swarm/goals.service.js';
+import { createReviewService } from './swarm/review.service.js';
 import { createTaskService } from './tasks/tasks.service.js';
 import { createTrendService } from './trends/trends.service.js';
 import { createWalletService } from './wallets/wallets.service.js';
@@ -75,6 +76,7 @@ export function createServices(deps: ServiceDeps) {
     agents: createAgentService({ db }),
     tasks: createTaskService({ db }),
     goals: createGoalService({ db }),
+    review: createReviewService({ db, publish: deps.publish }),
     content: createContentService({ db }),
     trends: createTrendService({ db }),
     interactions: createInteractionService({ db }),

@@ -251,8 +251,9 @@ const OBJECT_READERS: Record<string, Permission[]> = {
   Persona: ['agent:read'],
   // agent:read alone, however the Agent is reached (node(id:), content.agent…), as for agent(id:) and agents.
   Agent: ['agent:read'],
-  Task: ['task:read'],
-  Goal: ['task:read'],
+  // Reviewers decide on tasks the Judge escalated: they may read a task (and its goal) they reach, not list them.
+  Task: ['task:read', 'content:approve', 'content:reject'],
+  Goal: ['task:read', 'content:approve', 'content:reject'],
   Content: ['content:read'],
   Interaction: ['content:read', 'analytics:read'],
   Trend: ['trends:read'],
@@ -339,6 +340,11 @@ const priorityOfTaskArg = rule({ cache: 'strict' })(async (_p, args: Record<stri
     : denied(ctx, info, `${priority}-priority work needs task:execute cleared for ${priority} priority`);
 });
 
+const agentOfTaskOrAgentArg = reaches(async (args, ctx) => {
+  if (args.agentId != null) return agentArg(args.agentId);
+  const id = idOfArg(args, 'taskId');
+  return id ? ctx.access.agentOfTask(id) : undefined;
+});
 const agentOfTaskArg = reaches(async (args, ctx) => {
   const id = idOfArg(args);
   return id ? ctx.access.agentOfTask(id) : undefined;
@@ -346,6 +352,11 @@ const agentOfTaskArg = reaches(async (args, ctx) => {
 const agentOfContentArg = reaches(async (args, ctx) => {
   const id = idOfArg(args);
   return id ? ctx.access.agentOfContent(id) : undefined;
+});
+/** The review mutations name their task as `taskId`. */
+const agentOfReviewTaskArg = reaches(async (args, ctx) => {
+  const id = idOfArg(args, 'taskId');
+  return id ? ctx.access.agentOfTask(id) : undefined;
 });
 
 export const OPERATION_RULES = {
@@ -357,11 +368,12 @@ export const OPERATION_RULES = {
     personas: list('agent:read'),
     agent: needs('agent:read'),
     agents: list('agent:read'),
-    task: needs('task:read'),
-    goal: needs('task:read'),
+    task: needs('task:read', 'content:approve', 'content:reject'),
+    goal: needs('task:read', 'content:approve', 'content:reject'),
     tasks: list('task:read'),
     content: needs('content:read'),
     contents: list('content:read'),
+    reviewItems: list('content:approve', 'content:reject', 'content:moderate'),
     trends: list('trends:read'),
     interactions: list('content:read', 'analytics:read'),
     wallets: list('transaction:read', 'analytics:read', 'agent:write'),
@@ -394,6 +406,9 @@ export const OPERATION_RULES = {
     submitGoal: chain(needs('task:write'), agentOfInput, taskPriority),
     cancelTask: chain(needs('task:write'), agentOfTaskArg, priorityOfTaskArg),
     setContentStatus: chain(signedIn, contentStatusPermission, agentOfContentArg),
+    approveReview: chain(needs('content:approve'), agentOfReviewTaskArg),
+    rejectReview: chain(needs('content:reject', 'content:moderate'), agentOfReviewTaskArg),
+    requestChanges: chain(needs('content:moderate', 'content:reject'), agentOfReviewTaskArg),
     // Every grant of privileges is a sensitive operation: step-up within 5 minutes.
     createUser: chain(administers('users:manage'), steppedUp),
     setUserRoles: chain(administers('users:manage'), steppedUp),
@@ -405,6 +420,8 @@ export const OPERATION_RULES = {
     acknowledgeSecurityAlert: restricted('security:read'),
   },
   Subscription: {
+    taskUpdated: chain(needs('task:read'), agentOfTaskOrAgentArg),
+    reviewItemAdded: needs('content:approve', 'content:reject', 'content:moderate'),
     securityAlerts: restricted('security:read'),
   },
 } satisfies Record<string, Record<string, IRule>>;

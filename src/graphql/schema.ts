@@ -8,6 +8,7 @@ import './types/personas.js';
 import './types/agents.js';
 import './types/tasks.js';
 import './types/goals.js';
+import './types/review.js';
 import './types/content.js';
 import './types/trends.js';
 import './types/interactions.js';

@@ -1,6 +1,7 @@
 // FACE 2 — the swarm: BullMQ processors for the Planner, Worker and Judge stages, and the outbox relay that feeds
 // them. Each processor is one call into the domain; all rules live in src/domain/swarm/.
 import { type Job, Worker } from 'bullmq';
+import type { Publish } from '../domain/swarm/events.js';
 import { executeTask } from '../domain/swarm/execution.js';
 import { judgeTask } from '../domain/swarm/judgement.js';
 import { createOutboxRelay, type OutboxMessage } from '../domain/swarm/outbox.js';
@@ -16,6 +17,8 @@ export type SwarmStage = (typeof SWARM_STAGES)[number];
 export interface SwarmOptions {
   db: Database;
   llm: LanguageModel;
+  /** Announces task changes to subscribers (through Redis when the stages run apart from the API). */
+  publish?: Publish;
   redisUrl: string;
   keyPrefix: string;
   logger: Logger;
@@ -29,7 +32,7 @@ type Processor = (job: Job) => Promise<unknown>;
 
 export function startSwarm(opts: SwarmOptions) {
   const { db, llm, logger } = opts;
-  const deps = { db, llm };
+  const deps = { db, llm, publish: opts.publish };
   const queues = createQueues(opts.redisUrl, opts.keyPrefix);
   const send = (m: OutboxMessage) => {
     const payload = m.payload as Record<string, unknown>;

@@ -3,19 +3,32 @@ import type { Config } from '../config.js';
 import { createDatabase } from '../platform/db/prisma.js';
 import { createLanguageModel } from '../platform/llm/create-llm.js';
 import { createLogger } from '../platform/log/logger.js';
+import { createRedisPublisher } from '../platform/pubsub/redis-publisher.js';
+import { createRedis } from '../platform/redis/redis.js';
 import { type SwarmStage, startSwarm } from './engine.js';
 
 export function runStages(config: Config, stages: readonly SwarmStage[]) {
   const logger = createLogger(config.logLevel, { version: config.version });
   const db = createDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize });
   const llm = createLanguageModel(config.llm);
-  const swarm = startSwarm({ db, llm, redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix, logger, stages });
+  const redis = createRedis(config.redisUrl, config.redisKeyPrefix);
+  redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
+  const publish = createRedisPublisher(redis, config.redisKeyPrefix, (err) => logger.warn({ err }, 'publish failed'));
+  const swarm = startSwarm({
+    db,
+    llm,
+    publish,
+    redisUrl: config.redisUrl,
+    keyPrefix: config.redisKeyPrefix,
+    logger,
+    stages,
+  });
   logger.info({ stages, llm: { provider: llm.provider, model: llm.model } }, 'swarm stages running');
   return {
     swarm,
     async close() {
       await swarm.close();
-      await db.$disconnect();
+      await Promise.allSettled([db.$disconnect(), redis.quit()]);
     },
   };
 }

@@ -108,8 +108,12 @@ export interface World {
     task(agentId: string): Promise<Ref>;
     /** A draft text content. */
     content(agentId: string): Promise<Ref>;
+    /** A task in REVIEW that the Judge escalated to a person, with a draft text content. */
+    reviewTask(agentId: string): Promise<Ref>;
     user(opts?: { locked?: boolean }): Promise<Ref>;
     apiKey(): Promise<Ref>;
+    /** Announces a change of task A (by task and by agent A) and a review item for it, as the swarm does. */
+    taskEvent(): Promise<void>;
     /** A stored alert; `publish` raises it through the alert service (subscribers hear of it). */
     alert(opts?: { publish?: boolean }): Promise<Ref>;
     /** A refresh token of a new session of the login user. */
@@ -291,7 +295,7 @@ const NODE_PROBES: Record<
     allowed: ['an assigned agent', (fx) => fx.agentA],
     denied: ['an unassigned agent', (fx) => fx.agentB],
   },
-  content_reviewer: { allowed: ['a Content', (fx) => fx.contentB], denied: ['a Task', (fx) => fx.taskA] },
+  content_reviewer: { allowed: ['a Content', (fx) => fx.contentB], denied: ['a Wallet', (fx) => fx.walletB] },
   analyst: { allowed: ['a Trend', (fx) => fx.trend], denied: ['a Task', (fx) => fx.taskA] },
   api_user: {
     allowed: ['an assigned agent', (fx) => fx.agentA],
@@ -421,11 +425,12 @@ export const OPERATIONS: OperationRow[] = [
   {
     type: 'Query',
     field: 'task',
-    rule: 'task:read; Task: own agents',
+    rule: 'task:read (or content:approve/reject: reviewers read what they decide on); Task: own agents',
     query: 'query ($id: ID!) { task(id: $id) { id status } }',
     setup: byId((fx) => fx.taskA),
     cells: cells({
       super_admin: 'allow',
+      content_reviewer: 'allow',
       agent_operator: ownAgent(
         OWN_AGENTS,
         byId((fx) => fx.taskA),
@@ -441,11 +446,12 @@ export const OPERATIONS: OperationRow[] = [
   {
     type: 'Query',
     field: 'goal',
-    rule: 'task:read; Goal: own agents',
+    rule: 'task:read (or content:approve/reject); Goal: own agents',
     query: 'query ($id: ID!) { goal(id: $id) { id status } }',
     setup: byId((fx) => fx.goalA),
     cells: cells({
       super_admin: 'allow',
+      content_reviewer: 'allow',
       agent_operator: ownAgent(
         OWN_AGENTS,
         byId((fx) => fx.goalA),
@@ -522,6 +528,30 @@ export const OPERATIONS: OperationRow[] = [
             setup: filter((fx) => ({ agentId: fx.agentA.gid, contentType: ['IMAGE'] })),
           },
         ],
+      ),
+    }),
+  },
+  {
+    type: 'Query',
+    field: 'reviewItems',
+    rule: 'content:approve, content:reject or content:moderate, page ≤ 100; narrowed to own agents',
+    query: listQuery('reviewItems', 'ReviewFilter', 'taskId categories content { id status }'),
+    setup: async (w) => {
+      await w.make.reviewTask(w.fx.agentA.id);
+      return { variables: { filter: { agentId: w.fx.agentA.gid } } };
+    },
+    cells: cells({
+      super_admin: 'allow',
+      content_reviewer: 'allow',
+      agent_operator: ownRows(
+        async (w) => {
+          await w.make.reviewTask(w.fx.agentA.id);
+          return { variables: { filter: { agentId: w.fx.agentA.gid } } };
+        },
+        async (w) => {
+          await w.make.reviewTask(w.fx.agentB.id);
+          return { variables: { filter: { agentId: w.fx.agentB.gid } } };
+        },
       ),
     }),
   },
@@ -998,6 +1028,39 @@ export const OPERATIONS: OperationRow[] = [
     }),
   },
 
+  // ── Mutation: human review (a content_reviewer has no task:read, so the Task returned is not read) ──
+  {
+    type: 'Mutation',
+    field: 'approveReview',
+    rule: 'content:approve; own agents',
+    query: 'mutation ($id: ID!) { approveReview(taskId: $id, note: "matrix") { __typename } }',
+    setup: async (w) => ({ variables: { id: (await w.make.reviewTask(w.fx.agentA.id)).gid } }),
+    cells: cells({ super_admin: 'allow', content_reviewer: 'allow' }),
+  },
+  ...(
+    [
+      ['rejectReview', 'mutation ($id: ID!) { rejectReview(taskId: $id, reason: "matrix") { __typename } }'],
+      ['requestChanges', 'mutation ($id: ID!) { requestChanges(taskId: $id, notes: "matrix") { __typename } }'],
+    ] as const
+  ).map(
+    ([field, query]): OperationRow => ({
+      type: 'Mutation',
+      field,
+      rule: 'content:reject or content:moderate; own agents',
+      query,
+      setup: async (w) => ({ variables: { id: (await w.make.reviewTask(w.fx.agentA.id)).gid } }),
+      cells: cells({
+        super_admin: 'allow',
+        content_reviewer: 'allow',
+        agent_operator: ownAgent(
+          OWN_AGENTS,
+          async (w) => ({ variables: { id: (await w.make.reviewTask(w.fx.agentA.id)).gid } }),
+          async (w) => ({ variables: { id: (await w.make.reviewTask(w.fx.agentB.id)).gid } }),
+        ),
+      }),
+    }),
+  ),
+
   // ── Mutation: administration ──
   {
     type: 'Mutation',
@@ -1081,6 +1144,35 @@ export const OPERATIONS: OperationRow[] = [
     trigger: (w) => w.make.alert({ publish: true }),
     cells: superOnly,
   },
+  {
+    type: 'Subscription',
+    field: 'taskUpdated',
+    rule: 'task:read; own agents (the agent named, or the task’s agent)',
+    query: 'subscription ($a: ID) { taskUpdated(agentId: $a) { id status } }',
+    setup: vars((fx) => ({ a: fx.agentA.gid })),
+    trigger: (w) => w.make.taskEvent(),
+    cells: cells({
+      super_admin: 'allow',
+      agent_operator: ownAgent(
+        OWN_AGENTS,
+        vars((fx) => ({ a: fx.agentA.gid })),
+        vars((fx) => ({ a: fx.agentB.gid })),
+      ),
+      api_user: ownAgent(
+        OWN_AGENTS,
+        vars((fx) => ({ a: fx.agentA.gid })),
+        vars((fx) => ({ a: fx.agentB.gid })),
+      ),
+    }),
+  },
+  {
+    type: 'Subscription',
+    field: 'reviewItemAdded',
+    rule: 'content:approve, content:reject or content:moderate',
+    query: 'subscription { reviewItemAdded { id status } }',
+    trigger: (w) => w.make.taskEvent(),
+    cells: cells({ super_admin: 'allow', agent_operator: 'allow', content_reviewer: 'allow' }),
+  },
 ];
 
 // ─── Object types (fetched through node(id:), so only the type rule is at work) ────────────────────────────
@@ -1119,6 +1211,7 @@ export const OBJECT_TYPES: TypeRow[] = [
     pick: (fx) => fx.goalB,
     cells: cells({
       super_admin: 'allow',
+      content_reviewer: 'allow',
       agent_operator: ownObject(
         (fx) => fx.goalA,
         (fx) => fx.goalB,
@@ -1135,6 +1228,7 @@ export const OBJECT_TYPES: TypeRow[] = [
     pick: (fx) => fx.taskB,
     cells: cells({
       super_admin: 'allow',
+      content_reviewer: 'allow',
       agent_operator: ownObject(
         (fx) => fx.taskA,
         (fx) => fx.taskB,

@@ -210,6 +210,19 @@ function createWorld(variant: Variant): World & { caller(kind: PrincipalKind): P
         });
         return ref('Content', c.id);
       },
+      async reviewTask(agentId) {
+        const verdict = {
+          decision: 'escalate',
+          confidence: 0.6,
+          categories: ['financial_advice'],
+          reasons: ['matrix'],
+        };
+        const task = await makeTask(db, agentId, { status: 'review', result: { verdict } });
+        await db.content.create({
+          data: { agentId, taskId: task.id, contentType: 'text', contentData: 'matrix', status: 'draft' },
+        });
+        return ref('Task', task.id);
+      },
       async user(opts = {}) {
         const u = await db.user.create({
           data: {
@@ -221,6 +234,13 @@ function createWorld(variant: Variant): World & { caller(kind: PrincipalKind): P
         return ref('User', u.id);
       },
       apiKey: async () => ref('ApiKey', (await newApiKey()).id),
+      async taskEvent() {
+        const taskId = fx.taskA.id;
+        const agentId = fx.agentA.id;
+        t.app.pubsub.publish(`task:${taskId}`, { id: taskId });
+        t.app.pubsub.publish(`agent:${agentId}:tasks`, { id: taskId });
+        t.app.pubsub.publish('review:items', { id: taskId });
+      },
       async alert(opts = {}) {
         const input = { kind: 'account_locked' as const, severity: 'low' as const, message: 'matrix' };
         const a = opts.publish ? await services.alerts.raise(input) : await db.securityAlert.create({ data: input });

@@ -6,6 +6,7 @@ import type { ContextItem, LanguageModel } from '../../platform/llm/llm.js';
 import { asJson } from '../shared/json.js';
 import { isFinal, taskStatusOf } from '../tasks/task.model.js';
 import { moveTask } from '../tasks/task-state.js';
+import { announceTask, type SwarmDeps } from './events.js';
 import { enqueue } from './outbox.js';
 import { personaOfAgent, trendContext } from './persona-of.js';
 
@@ -18,7 +19,7 @@ interface TaskContext {
   feedback?: string;
 }
 
-export async function executeTask(deps: { db: Database; llm: LanguageModel }, taskId: string) {
+export async function executeTask(deps: SwarmDeps & { db: Database; llm: LanguageModel }, taskId: string) {
   const { db, llm } = deps;
   let task = await db.task.findUniqueOrThrow({ where: { id: taskId } });
   const status = taskStatusOf(task.status);
@@ -33,6 +34,7 @@ export async function executeTask(deps: { db: Database; llm: LanguageModel }, ta
     });
     if (version === null) return { taskId, executed: false };
     task = await db.task.findUniqueOrThrow({ where: { id: taskId } });
+    announceTask(deps, task);
   }
   const attempt = task.attempts;
   const context = (task.context ?? {}) as TaskContext;
@@ -95,9 +97,12 @@ export async function executeTask(deps: { db: Database; llm: LanguageModel }, ta
       if (moved === null) throw new SupersededError();
       await enqueue(tx, { topic: JUDGE_TOPIC, payload: { taskId, attempt }, dedupeKey: judgeJobKey(taskId, attempt) });
     })
-    .catch((err: unknown) => {
-      if (!(err instanceof SupersededError)) throw err;
-    });
+    .then(
+      () => announceTask(deps, task),
+      (err: unknown) => {
+        if (!(err instanceof SupersededError)) throw err;
+      },
+    );
   return { taskId, executed: true, attempt };
 }
 

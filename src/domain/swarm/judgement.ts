@@ -8,6 +8,7 @@ import { asJson } from '../shared/json.js';
 import { taskStatusOf } from '../tasks/task.model.js';
 import { moveTask } from '../tasks/task-state.js';
 import { escalationCategories } from './escalation.js';
+import { announceTask, REVIEW_ITEMS_TOPIC, type SwarmDeps } from './events.js';
 import { enqueue } from './outbox.js';
 import { personaOfAgent, trendContext } from './persona-of.js';
 import { WORKER_TOPIC, workerJobKey } from './planning.js';
@@ -30,7 +31,7 @@ export interface Verdict {
 }
 
 /** Tasks of the goal whose dependencies are all complete and that have not started: hand them to the Worker. */
-async function releaseDependents(tx: Tx, goalId: string) {
+export async function releaseDependents(tx: Tx, goalId: string) {
   const tasks = await tx.task.findMany({
     where: { goalId },
     select: { id: true, status: true, dependsOn: true, priority: true },
@@ -49,7 +50,7 @@ async function releaseDependents(tx: Tx, goalId: string) {
     await tx.goal.update({ where: { id: goalId }, data: { status: 'complete' } });
 }
 
-export async function judgeTask(deps: { db: Database; llm: LanguageModel }, taskId: string) {
+export async function judgeTask(deps: SwarmDeps & { db: Database; llm: LanguageModel }, taskId: string) {
   const { db, llm } = deps;
   const task = await db.task.findUniqueOrThrow({ where: { id: taskId }, include: { goal: true } });
   if (taskStatusOf(task.status) !== 'review' || (task.result as { verdict?: unknown } | null)?.verdict) {
@@ -134,5 +135,9 @@ export async function judgeTask(deps: { db: Database; llm: LanguageModel }, task
     });
     return true;
   });
+  if (applied) {
+    announceTask(deps, task);
+    if (decision === 'escalate') deps.publish?.(REVIEW_ITEMS_TOPIC, { id: taskId });
+  }
   return { taskId, judged: applied, verdict };
 }

@@ -4,6 +4,7 @@ import type { Prisma } from '../../generated/prisma/client.js';
 import type { Database } from '../../platform/db/prisma.js';
 import type { LanguageModel } from '../../platform/llm/llm.js';
 import { writeAudit } from '../audit/audit.service.js';
+import { announceTask, type SwarmDeps } from './events.js';
 import { enqueue } from './outbox.js';
 import { personaOfAgent, trendContext } from './persona-of.js';
 
@@ -13,10 +14,10 @@ export const workerJobKey = (taskId: string, attempt: number) => `work:${taskId}
 
 const SYSTEM_ACTOR = { kind: 'system', id: 'planner' } as const;
 
-export async function planGoal(deps: { db: Database; llm: LanguageModel }, goalId: string) {
+export async function planGoal(deps: SwarmDeps & { db: Database; llm: LanguageModel }, goalId: string) {
   const { db, llm } = deps;
   const goal = await db.goal.findUniqueOrThrow({ where: { id: goalId }, include: { tasks: { select: { id: true } } } });
-  if (goal.tasks.length > 0 || goal.status !== 'planning') return { goalId, planned: false };
+  if (goal.tasks.length > 0 || goal.status !== 'planning') return { goalId, planned: false, taskIds: [] as string[] };
 
   const persona = await personaOfAgent(db, goal.agentId);
   const constraints = (goal.personaConstraints as string[]).map((text) => ({ kind: 'fact' as const, text }));
@@ -26,12 +27,12 @@ export async function planGoal(deps: { db: Database; llm: LanguageModel }, goalI
     context: [...constraints, ...(await trendContext(db))],
   });
 
-  return db.$transaction(async (tx) => {
+  const planned = await db.$transaction(async (tx) => {
     // Re-check under the lock: two planners racing on the same goal plan it once.
     const locked = await tx.$queryRaw<
       { status: string }[]
     >`SELECT status FROM goals WHERE id = ${goalId}::uuid FOR UPDATE`;
-    if (locked[0]?.status !== 'planning') return { goalId, planned: false };
+    if (locked[0]?.status !== 'planning') return { goalId, planned: false, taskIds: [] as string[] };
     const ids: string[] = [];
     for (const step of plan.steps) {
       const task = await tx.task.create({
@@ -68,4 +69,6 @@ export async function planGoal(deps: { db: Database; llm: LanguageModel }, goalI
     });
     return { goalId, planned: true, taskIds: ids };
   });
+  for (const id of planned.taskIds ?? []) announceTask(deps, { id, agentId: goal.agentId });
+  return planned;
 }

@@ -1,6 +1,8 @@
 // Task: type, queries, mutations.
 
 import { encodeGlobalID } from '@pothos/plugin-relay';
+import { GraphQLError } from 'graphql';
+import { agentTasksTopic, REVIEW_ITEMS_TOPIC, taskTopic } from '../../domain/swarm/events.js';
 import {
   TASK_PRIORITIES,
   TASK_STATUSES,
@@ -169,6 +171,40 @@ function taskFilter(f: TaskFilterArg, ctx: Context) {
     withinAgentIds: ctx.access.agentIds,
   };
 }
+
+builder.subscriptionFields((t) => ({
+  taskUpdated: t.prismaField({
+    type: 'Task',
+    description: 'Every change of a task (taskId) or of any task of an agent (agentId): give exactly one.',
+    args: { taskId: t.arg.globalID(), agentId: t.arg.globalID() },
+    subscribe: (_root, { taskId, agentId }, ctx) => {
+      if ((taskId == null) === (agentId == null)) {
+        throw new GraphQLError('Give exactly one of taskId and agentId.', { extensions: { code: 'BAD_USER_INPUT' } });
+      }
+      return ctx.pubsub.subscribe(
+        taskId
+          ? taskTopic(idOf(taskId, 'Task'))
+          : agentTasksTopic(idOf(agentId as { typename: string; id: string }, 'Agent')),
+      );
+    },
+    resolve: (query, payload: { id: string }, _args, ctx) =>
+      ctx.db.task.findUniqueOrThrow({ ...query, where: { id: payload.id } }),
+  }),
+  reviewItemAdded: t.prismaField({
+    type: 'Content',
+    nullable: true,
+    description:
+      'The draft of a task the Judge sent to a human; metadata.review says why (null for work without a draft, ' +
+      'such as a transfer). Reviewers read content, not tasks.',
+    subscribe: (_root, _args, ctx) => ctx.pubsub.subscribe(REVIEW_ITEMS_TOPIC),
+    resolve: (query, payload: { id: string }, _args, ctx) =>
+      ctx.db.content.findFirst({
+        ...query,
+        where: { taskId: payload.id },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      }),
+  }),
+}));
 
 builder.mutationFields((t) => ({
   createTask: t.prismaField({

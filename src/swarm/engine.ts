@@ -1,6 +1,7 @@
 // FACE 2 — the swarm: BullMQ processors for the Planner, Worker and Judge stages, and the outbox relay that feeds
 // them. Each processor is one call into the domain; all rules live in src/domain/swarm/.
 import { type Job, Worker } from 'bullmq';
+import { deadLetter } from '../domain/swarm/dead-letter.js';
 import type { Publish } from '../domain/swarm/events.js';
 import { executeTask } from '../domain/swarm/execution.js';
 import { judgeTask } from '../domain/swarm/judgement.js';
@@ -9,7 +10,7 @@ import { planGoal } from '../domain/swarm/planning.js';
 import type { Database } from '../platform/db/prisma.js';
 import type { LanguageModel } from '../platform/llm/llm.js';
 import type { Logger } from '../platform/log/logger.js';
-import { createQueueConnection, createQueues, type QueueName } from '../platform/queue/queues.js';
+import { createQueueConnection, createQueues, type QueueName, type RetryPolicy } from '../platform/queue/queues.js';
 
 export const SWARM_STAGES = ['planner', 'worker', 'judge'] as const;
 export type SwarmStage = (typeof SWARM_STAGES)[number];
@@ -26,6 +27,8 @@ export interface SwarmOptions {
   stages?: readonly SwarmStage[];
   concurrency?: number;
   relayIntervalMs?: number;
+  /** Retries per stage job before it is dead-lettered (default 5, backoff from 1 s). */
+  retry?: RetryPolicy;
 }
 
 type Processor = (job: Job) => Promise<unknown>;
@@ -33,7 +36,7 @@ type Processor = (job: Job) => Promise<unknown>;
 export function startSwarm(opts: SwarmOptions) {
   const { db, llm, logger } = opts;
   const deps = { db, llm, publish: opts.publish };
-  const queues = createQueues(opts.redisUrl, opts.keyPrefix);
+  const queues = createQueues(opts.redisUrl, opts.keyPrefix, opts.retry);
   const send = (m: OutboxMessage) => {
     const payload = m.payload as Record<string, unknown>;
     const priority = payload.priority;
@@ -63,7 +66,20 @@ export function startSwarm(opts: SwarmOptions) {
       prefix: queues.prefix,
       concurrency: opts.concurrency ?? 8,
     });
-    worker.on('failed', (job, err) => logger.warn({ err, stage, jobId: job?.id }, 'swarm job failed'));
+    worker.on('failed', (job, err) => {
+      logger.warn({ err, stage, jobId: job?.id }, 'swarm job failed');
+      // Out of retries: the job is a dead letter (kept in BullMQ's failed set); end its task with the reason.
+      if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+        const data = job.data as { taskId?: string; goalId?: string };
+        void deadLetter(deps, {
+          stage,
+          taskId: data.taskId,
+          goalId: data.goalId,
+          reason: err.message,
+          attempts: job.attemptsMade,
+        }).catch((e: unknown) => logger.error({ err: e, stage, jobId: job.id }, 'could not record a dead letter'));
+      }
+    });
     return worker;
   });
 

@@ -22,11 +22,28 @@ export function createQueueConnection(url: string): Redis {
   return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
 }
 
-export function createQueues(url: string, keyPrefix: string) {
+/** Retries per job and the first backoff delay (doubled each retry). */
+export interface RetryPolicy {
+  attempts: number;
+  backoffMs: number;
+}
+
+export function createQueues(url: string, keyPrefix: string, retry: RetryPolicy = { attempts: 5, backoffMs: 1_000 }) {
   const connection = createQueueConnection(url);
   const prefix = `${keyPrefix}bull`;
   const queues = Object.fromEntries(
-    QUEUE_NAMES.map((name) => [name, new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS })]),
+    QUEUE_NAMES.map((name) => [
+      name,
+      new Queue(name, {
+        connection,
+        prefix,
+        defaultJobOptions: {
+          ...DEFAULT_JOB_OPTIONS,
+          attempts: retry.attempts,
+          backoff: { type: 'exponential', delay: retry.backoffMs },
+        },
+      }),
+    ]),
   ) as Record<QueueName, Queue>;
 
   return {

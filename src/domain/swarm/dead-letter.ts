@@ -1,0 +1,54 @@
+// Dead letters: a stage job that exhausted its retries ends its task (or its goal, for the Planner) as failed, with
+// the reason where the API shows it (Task.error, code DEAD_LETTER), instead of leaving it stuck.
+import type { Database } from '../../platform/db/prisma.js';
+import { writeAudit } from '../audit/audit.service.js';
+import { asJson } from '../shared/json.js';
+import { canTransition, taskStatusOf } from '../tasks/task.model.js';
+import { moveTask } from '../tasks/task-state.js';
+import { announceTask, type SwarmDeps } from './events.js';
+
+export interface DeadLetter {
+  stage: 'planner' | 'worker' | 'judge';
+  goalId?: string;
+  taskId?: string;
+  reason: string;
+  attempts: number;
+}
+
+const SWARM = { kind: 'system', id: 'swarm' } as const;
+
+export async function deadLetter(deps: SwarmDeps & { db: Database }, letter: DeadLetter): Promise<void> {
+  const { db } = deps;
+  const error = { code: 'DEAD_LETTER', message: letter.reason, stage: letter.stage, attempts: letter.attempts };
+  if (letter.taskId) {
+    // The task may be moving under us (another process): retry a few times against a fresh version.
+    for (let i = 0; i < 3; i++) {
+      const task = await db.task.findUnique({ where: { id: letter.taskId } });
+      if (!task) return;
+      const from = taskStatusOf(task.status);
+      if (!canTransition(from, 'failed')) return;
+      const result = asJson({ ...(task.result as object), error });
+      if ((await moveTask(db, { id: task.id, from, to: 'failed', expectedVersion: task.version, result })) !== null) {
+        await writeAudit(db, {
+          agentId: task.agentId,
+          action: 'task.dead_lettered',
+          actor: SWARM,
+          details: { taskId: task.id, ...error },
+        });
+        if (task.goalId) await db.goal.update({ where: { id: task.goalId }, data: { status: 'failed' } });
+        announceTask(deps, task);
+        return;
+      }
+    }
+  } else if (letter.goalId) {
+    const goal = await db.goal.findUnique({ where: { id: letter.goalId } });
+    if (goal?.status !== 'planning') return;
+    await db.goal.update({ where: { id: goal.id }, data: { status: 'failed' } });
+    await writeAudit(db, {
+      agentId: goal.agentId,
+      action: 'goal.dead_lettered',
+      actor: SWARM,
+      details: { goalId: goal.id, ...error },
+    });
+  }
+}

@@ -67,6 +67,7 @@ describe('dead letters', () => {
           id: submitGoal.id,
         });
         const task = view.goal.tasks.find((x) => x.taskType === 'GENERATE_CONTENT');
+        // The task's failure and the goal's commit together, so one poll sees both.
         return task?.status === 'FAILED' ? { task, goal: view.goal } : undefined;
       },
       20_000,

@@ -28,14 +28,21 @@ export async function deadLetter(deps: SwarmDeps & { db: Database }, letter: Dea
       const from = taskStatusOf(task.status);
       if (!canTransition(from, 'failed')) return;
       const result = asJson({ ...(task.result as object), error });
-      if ((await moveTask(db, { id: task.id, from, to: 'failed', expectedVersion: task.version, result })) !== null) {
-        await writeAudit(db, {
+      // The task's failure, its goal's and the audit row commit together: nobody sees one without the others.
+      const moved = await db.$transaction(async (tx) => {
+        if ((await moveTask(tx, { id: task.id, from, to: 'failed', expectedVersion: task.version, result })) === null) {
+          return false;
+        }
+        await writeAudit(tx, {
           agentId: task.agentId,
           action: 'task.dead_lettered',
           actor: SWARM,
           details: { taskId: task.id, ...error },
         });
-        if (task.goalId) await db.goal.update({ where: { id: task.goalId }, data: { status: 'failed' } });
+        if (task.goalId) await tx.goal.update({ where: { id: task.goalId }, data: { status: 'failed' } });
+        return true;
+      });
+      if (moved) {
         announceTask(deps, task);
         return;
       }
@@ -43,12 +50,14 @@ export async function deadLetter(deps: SwarmDeps & { db: Database }, letter: Dea
   } else if (letter.goalId) {
     const goal = await db.goal.findUnique({ where: { id: letter.goalId } });
     if (goal?.status !== 'planning') return;
-    await db.goal.update({ where: { id: goal.id }, data: { status: 'failed' } });
-    await writeAudit(db, {
-      agentId: goal.agentId,
-      action: 'goal.dead_lettered',
-      actor: SWARM,
-      details: { goalId: goal.id, ...error },
+    await db.$transaction(async (tx) => {
+      await tx.goal.update({ where: { id: goal.id }, data: { status: 'failed' } });
+      await writeAudit(tx, {
+        agentId: goal.agentId,
+        action: 'goal.dead_lettered',
+        actor: SWARM,
+        details: { goalId: goal.id, ...error },
+      });
     });
   }
 }

@@ -4,9 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../prisma/seed.js';
 import { type LanguageModel, LlmError } from '../../src/platform/llm/llm.js';
 import { createOfflineLanguageModel } from '../../src/platform/llm/offline-composer.js';
-import { type Swarm, startSwarm } from '../../src/swarm/engine.js';
+import type { Swarm } from '../../src/swarm/engine.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { gid, uuidOf } from '../helpers/fixtures.js';
+import { startTestSwarm } from '../helpers/swarm.js';
 import { eventually } from '../helpers/ws-client.js';
 
 let t: TestApp;
@@ -32,15 +33,7 @@ const flaky: LanguageModel = {
 beforeAll(async () => {
   t = await startTestApp();
   agentGid = gid('Agent', (await seedDemo(t.app.db)).agentId);
-  swarm = startSwarm({
-    db: t.app.db,
-    llm: flaky,
-    redisUrl: t.app.config.redisUrl,
-    keyPrefix: t.app.config.redisKeyPrefix,
-    logger: t.app.logger,
-    relayIntervalMs: 50,
-    retry: { attempts: 2, backoffMs: 20 },
-  });
+  swarm = startTestSwarm(t, { llm: flaky, retry: { attempts: 2, backoffMs: 20 } });
 });
 afterAll(async () => {
   await swarm?.close();

@@ -2,10 +2,10 @@
 // outbox → Planner → Worker → Judge, ending approved or in front of a human, with every step audited.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../prisma/seed.js';
-import { createOfflineLanguageModel } from '../../src/platform/llm/offline-composer.js';
-import { type Swarm, startSwarm } from '../../src/swarm/engine.js';
+import type { Swarm } from '../../src/swarm/engine.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { gid, uuidOf } from '../helpers/fixtures.js';
+import { startTestSwarm } from '../helpers/swarm.js';
 import { eventually } from '../helpers/ws-client.js';
 
 let t: TestApp;
@@ -14,14 +14,7 @@ let agentId: string;
 beforeAll(async () => {
   t = await startTestApp();
   agentId = (await seedDemo(t.app.db)).agentId;
-  swarm = startSwarm({
-    db: t.app.db,
-    llm: createOfflineLanguageModel(),
-    redisUrl: t.app.config.redisUrl,
-    keyPrefix: t.app.config.redisKeyPrefix,
-    logger: t.app.logger,
-    relayIntervalMs: 50,
-  });
+  swarm = startTestSwarm(t);
 });
 afterAll(async () => {
   await swarm?.close();

@@ -2,10 +2,10 @@
 // stages through Redis pub/sub.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../prisma/seed.js';
-import { createOfflineLanguageModel } from '../../src/platform/llm/offline-composer.js';
-import { type Swarm, startSwarm } from '../../src/swarm/engine.js';
+import type { Swarm } from '../../src/swarm/engine.js';
 import { codes, startTestApp, type TestApp } from '../helpers/app.js';
 import { gid } from '../helpers/fixtures.js';
+import { startTestSwarm } from '../helpers/swarm.js';
 import { connectWs, eventually, subscribeSse, within } from '../helpers/ws-client.js';
 
 let t: TestApp;
@@ -16,15 +16,7 @@ beforeAll(async () => {
   t = await startTestApp();
   agentGid = gid('Agent', (await seedDemo(t.app.db)).agentId);
   base = await t.app.listen();
-  swarm = startSwarm({
-    db: t.app.db,
-    llm: createOfflineLanguageModel(),
-    publish: (topic, payload) => t.app.pubsub.publish(topic, payload),
-    redisUrl: t.app.config.redisUrl,
-    keyPrefix: t.app.config.redisKeyPrefix,
-    logger: t.app.logger,
-    relayIntervalMs: 50,
-  });
+  swarm = startTestSwarm(t);
 });
 afterAll(async () => {
   await swarm?.close();

@@ -5,9 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../prisma/seed.js';
 import type { LanguageModel } from '../../src/platform/llm/llm.js';
 import { createOfflineLanguageModel } from '../../src/platform/llm/offline-composer.js';
-import { type Swarm, startSwarm } from '../../src/swarm/engine.js';
+import type { Swarm } from '../../src/swarm/engine.js';
 import { codes, type Identity, startTestApp, type TestApp } from '../helpers/app.js';
 import { gid, makeAgent, makeTask, uuidOf } from '../helpers/fixtures.js';
+import { startTestSwarm } from '../helpers/swarm.js';
 import { eventually } from '../helpers/ws-client.js';
 
 let t: TestApp;
@@ -30,14 +31,7 @@ beforeAll(async () => {
       return offline.complete(req);
     },
   };
-  swarm = startSwarm({
-    db: t.app.db,
-    llm,
-    redisUrl: t.app.config.redisUrl,
-    keyPrefix: t.app.config.redisKeyPrefix,
-    logger: t.app.logger,
-    relayIntervalMs: 50,
-  });
+  swarm = startTestSwarm(t, { llm });
   [reviewer, analyst, operator] = await Promise.all([
     t.signIn(['content_reviewer']),
     t.signIn(['analyst']),

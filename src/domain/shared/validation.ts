@@ -28,6 +28,19 @@ export const jsonObject = z
 
 export const uuid = z.uuid('must be a UUID');
 
+/** An MCP (or any scheme) resource URI, e.g. mcp://news/latest. */
+const resourceUri = z
+  .string()
+  .max(2048)
+  .regex(/^[a-z][a-z0-9+.-]*:\/\/\S+$/i, 'must be a resource URI such as mcp://news/latest');
+
+/** The spec's task context lists (Agent Task Schema), shared by tasks and goals. */
+export const goalContextFields = {
+  goalDescription: nonBlank(MAX_TEXT_LENGTH),
+  personaConstraints: withDefault(z.array(nonBlank(1000)).max(50), []),
+  requiredResources: withDefault(z.array(resourceUri).max(50), []),
+};
+
 /** Null and absent both mean "use the default" (GraphQL clients send null for fields they leave empty). */
 export function withDefault<S extends z.ZodType>(schema: S, fallback: z.output<S>) {
   return schema.nullish().transform((v): z.output<S> => v ?? fallback);

@@ -7,23 +7,16 @@ import type { Database } from '../../platform/db/prisma.js';
 import { requireAgent } from '../agents/agents.service.js';
 import { type Actor, writeAudit } from '../audit/audit.service.js';
 import { ConflictError } from '../shared/errors.js';
-import { MAX_TEXT_LENGTH, nonBlank, parseInput, uuid, withDefault } from '../shared/validation.js';
+import { goalContextFields, parseInput, uuid, withDefault } from '../shared/validation.js';
 import { TASK_PRIORITIES } from '../tasks/task.model.js';
 import { enqueue } from './outbox.js';
 
 export const GOAL_STATUSES = ['planning', 'running', 'review', 'complete', 'failed'] as const;
 export type GoalStatus = (typeof GOAL_STATUSES)[number];
 
-const resourceUri = z
-  .string()
-  .max(2048)
-  .regex(/^[a-z][a-z0-9+.-]*:\/\/\S+$/i, 'must be a resource URI such as mcp://news/latest');
-
 const submitSchema = z.object({
   agentId: uuid,
-  goalDescription: nonBlank(MAX_TEXT_LENGTH),
-  personaConstraints: withDefault(z.array(nonBlank(1000)).max(50), []),
-  requiredResources: withDefault(z.array(resourceUri).max(50), []),
+  ...goalContextFields,
   priority: withDefault(z.enum(TASK_PRIORITIES), 'medium'),
   idempotencyKey: z
     .string()

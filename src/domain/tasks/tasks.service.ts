@@ -8,7 +8,7 @@ import { type Actor, writeAudit } from '../audit/audit.service.js';
 import { ConflictError, NotFoundError } from '../shared/errors.js';
 import { agentIdWithin, oneOf, statusIn, timeRange } from '../shared/filters.js';
 import { lockStatusRow } from '../shared/locking.js';
-import { MAX_TEXT_LENGTH, nonBlank, parseInput, score, uuid, withDefault } from '../shared/validation.js';
+import { goalContextFields, nonBlank, parseInput, score, uuid, withDefault } from '../shared/validation.js';
 import {
   canTransition,
   TASK_PRIORITIES,
@@ -19,22 +19,12 @@ import {
   taskStatusOf,
 } from './task.model.js';
 
-/** An MCP (or any scheme) resource URI, e.g. mcp://news/latest. */
-const resourceUri = z
-  .string()
-  .max(2048)
-  .regex(/^[a-z][a-z0-9+.-]*:\/\/\S+$/i, 'must be a resource URI such as mcp://news/latest');
-
 const createSchema = z.object({
   agentId: uuid,
   taskType: z.enum(TASK_TYPES),
   priority: withDefault(z.enum(TASK_PRIORITIES), 'medium'),
   relevanceScore: score.nullish(),
-  context: z.object({
-    goalDescription: nonBlank(MAX_TEXT_LENGTH),
-    personaConstraints: withDefault(z.array(nonBlank(1000)).max(50), []),
-    requiredResources: withDefault(z.array(resourceUri).max(50), []),
-  }),
+  context: z.object(goalContextFields),
 });
 
 export type CreateTaskInput = z.input<typeof createSchema>;

@@ -45,6 +45,11 @@ export function enumFromValues<const V extends string>(
   });
 }
 
+/** The strings of a stored JSON list (anything else reads as empty). */
+export function stringsOf(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((x): x is string => typeof x === 'string') : [];
+}
+
 /** DECIMAL(3,2) scores are exposed as Float. */
 export function scoreOf(value: { toNumber(): number } | null): number | null {
   return value == null ? null : value.toNumber();

@@ -2,7 +2,7 @@
 import { GOAL_STATUSES } from '../../domain/swarm/goals.service.js';
 import { builder } from '../builder.js';
 import { idOf } from '../ids.js';
-import { enumFromValues } from './common.js';
+import { enumFromValues, stringsOf } from './common.js';
 import { TaskPriority } from './tasks.js';
 
 export const GoalStatus = enumFromValues(
@@ -11,16 +11,14 @@ export const GoalStatus = enumFromValues(
   'planning → running → review | complete | failed.',
 );
 
-const str = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-
 export const Goal = builder.prismaNode('Goal', {
   id: { field: 'id' },
   nullable: true,
   description: 'What an operator asked an agent to achieve. The Planner turns it into tasks.',
   fields: (t) => ({
     description: t.exposeString('description'),
-    personaConstraints: t.stringList({ resolve: (g) => str(g.personaConstraints) }),
-    requiredResources: t.stringList({ resolve: (g) => str(g.requiredResources) }),
+    personaConstraints: t.stringList({ resolve: (g) => stringsOf(g.personaConstraints) }),
+    requiredResources: t.stringList({ resolve: (g) => stringsOf(g.requiredResources) }),
     priority: t.field({ type: TaskPriority, resolve: (g) => g.priority as 'high' | 'medium' | 'low' }),
     status: t.field({ type: GoalStatus, resolve: (g) => g.status as (typeof GOAL_STATUSES)[number] }),
     idempotencyKey: t.exposeString('idempotencyKey', { nullable: true }),

@@ -15,7 +15,7 @@ import type { TaskContextDocument } from '../../domain/tasks/tasks.service.js';
 import { builder } from '../builder.js';
 import type { Context } from '../context.js';
 import { idOf, optionalIdOf } from '../ids.js';
-import { connectionOf, enumFromValues, scoreOf } from './common.js';
+import { connectionOf, enumFromValues, scoreOf, stringsOf } from './common.js';
 
 export const TaskType = enumFromValues('TaskType', TASK_TYPES, 'What a task does.');
 export const TaskPriority = enumFromValues('TaskPriority', TASK_PRIORITIES, 'Queue priority.');
@@ -35,10 +35,10 @@ const TaskContext = builder.objectRef<Partial<TaskContextDocument>>('TaskContext
   description: 'The goal and its constraints (spec: "Agent Task Schema").',
   fields: (t) => ({
     goalDescription: t.string({ nullable: true, resolve: (c) => str(c.goal_description) }),
-    personaConstraints: t.stringList({ resolve: (c) => strList(c.persona_constraints) }),
+    personaConstraints: t.stringList({ resolve: (c) => stringsOf(c.persona_constraints) }),
     requiredResources: t.stringList({
       description: 'Resource URIs the task needs, such as mcp://news/latest.',
-      resolve: (c) => strList(c.required_resources),
+      resolve: (c) => stringsOf(c.required_resources),
     }),
     raw: t.field({ type: 'JSONObject', description: 'The whole stored context document.', resolve: (c) => c }),
   }),
@@ -59,7 +59,6 @@ function taskErrorOf(result: unknown): { code: string; message: string } | null 
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v : null);
-const strList = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
 export const Task = builder.prismaNode('Task', {
   id: { field: 'id' },

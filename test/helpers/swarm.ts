@@ -1,0 +1,18 @@
+// The swarm's stages in-process beside a test app: the same database, Redis prefix and pub/sub, the offline
+// language model unless a test brings its own, and a fast relay.
+import { createOfflineLanguageModel } from '../../src/platform/llm/offline-composer.js';
+import { type SwarmOptions, startSwarm } from '../../src/swarm/engine.js';
+import type { TestApp } from './app.js';
+
+export function startTestSwarm(t: TestApp, opts: Partial<SwarmOptions> = {}) {
+  return startSwarm({
+    db: t.app.db,
+    llm: createOfflineLanguageModel(),
+    publish: (topic, payload) => t.app.pubsub.publish(topic, payload),
+    redisUrl: t.app.config.redisUrl,
+    keyPrefix: t.app.config.redisKeyPrefix,
+    logger: t.app.logger,
+    relayIntervalMs: 50,
+    ...opts,
+  });
+}

@@ -54,6 +54,8 @@ export function createApp(config: Config, options: AppOptions = {}) {
     hasher: createPasswordHasher(config.auth.passwordHashMemoryKib),
     auth: config.auth,
     rateLimitPerMinute: config.rateLimitPerMinute,
+    swarmLimits: config.swarm.limits,
+    heartbeatMs: config.swarm.heartbeatMs,
     publish: (topic, payload) => pubsub.publish(topic, payload),
     alertWebhookUrl: config.alertWebhookUrl,
     onWebhookError: (err) => logger.warn({ err }, 'on-call webhook failed'),

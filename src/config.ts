@@ -1,5 +1,6 @@
 // The one place that reads the environment. Everything else receives a Config.
 import { z } from 'zod';
+import type { SwarmLimits } from './domain/tasks/limits.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -56,6 +57,19 @@ const envSchema = z.object({
   LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
   LLM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  // The swarm engine (src/swarm): worker concurrency per stage, BullMQ's job lock, the reconciler and heartbeats.
+  SWARM_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  SWARM_JOB_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+  SWARM_JOB_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
+  SWARM_JOB_BACKOFF_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
+  SWARM_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
+  SWARM_HEARTBEAT_MS: z.coerce.number().int().min(100).max(300_000).default(5_000),
+  // The spec's resource limits (Security & Compliance → Resource Limits, and its hourly task/content rates).
+  SWARM_MAX_CONCURRENT_TASKS_PER_AGENT: z.coerce.number().int().min(1).max(100_000).default(10),
+  SWARM_TASKS_PER_AGENT_PER_HOUR: z.coerce.number().int().min(1).max(10_000_000).default(50),
+  SWARM_TASKS_PER_HOUR: z.coerce.number().int().min(1).max(10_000_000).default(1_000),
+  SWARM_CONTENT_PER_AGENT_PER_HOUR: z.coerce.number().int().min(1).max(10_000_000).default(25),
+  SWARM_CONTENT_PER_HOUR: z.coerce.number().int().min(1).max(10_000_000).default(500),
 });
 
 /** An external OpenID Connect issuer whose ID tokens Chimera accepts (Google Workspace, Azure AD, …). */
@@ -127,6 +141,17 @@ export type Config = Readonly<{
     timeoutMs: number;
     maxRetries: number;
   }>;
+  swarm: Readonly<{
+    concurrency: number;
+    /** BullMQ's job lock: a job whose worker died is picked up again after about this long. */
+    jobLockMs: number;
+    retry: Readonly<{ attempts: number; backoffMs: number }>;
+    /** How often the reconciler re-enqueues work that Redis lost. */
+    reconcileIntervalMs: number;
+    /** How often workers refresh agent:{id}:state while they work. */
+    heartbeatMs: number;
+    limits: Readonly<SwarmLimits>;
+  }>;
 }>;
 
 export class ConfigError extends Error {
@@ -192,6 +217,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       model: e.LLM_MODEL,
       timeoutMs: e.LLM_TIMEOUT_MS,
       maxRetries: e.LLM_MAX_RETRIES,
+    }),
+    swarm: Object.freeze({
+      concurrency: e.SWARM_CONCURRENCY,
+      jobLockMs: e.SWARM_JOB_LOCK_MS,
+      retry: Object.freeze({ attempts: e.SWARM_JOB_ATTEMPTS, backoffMs: e.SWARM_JOB_BACKOFF_MS }),
+      reconcileIntervalMs: e.SWARM_RECONCILE_INTERVAL_MS,
+      heartbeatMs: e.SWARM_HEARTBEAT_MS,
+      limits: Object.freeze({
+        concurrentTasksPerAgent: e.SWARM_MAX_CONCURRENT_TASKS_PER_AGENT,
+        tasksPerAgentPerHour: e.SWARM_TASKS_PER_AGENT_PER_HOUR,
+        tasksPerHour: e.SWARM_TASKS_PER_HOUR,
+        contentPerAgentPerHour: e.SWARM_CONTENT_PER_AGENT_PER_HOUR,
+        contentPerHour: e.SWARM_CONTENT_PER_HOUR,
+      }),
     }),
   });
 }

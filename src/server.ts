@@ -127,6 +127,8 @@ const rateLimitPlugin: Plugin<Context> = {
             {
               extensions: {
                 code: 'RATE_LIMITED',
+                limit: 'requestsPerMinute',
+                retryAfterSeconds: result.resetSeconds,
                 http: { status: 429, headers: { 'Retry-After': String(result.resetSeconds) } },
               },
             },

@@ -18,8 +18,10 @@ import { createInteractionService } from './interactions/interactions.service.js
 import { createPersonaService } from './personas/personas.service.js';
 import { createAlertService } from './security/alerts.service.js';
 import { createRateLimiter } from './security/rate-limit.js';
+import { createSwarmActivity } from './swarm/activity.js';
 import { createGoalService } from './swarm/goals.service.js';
 import { createReviewService } from './swarm/review.service.js';
+import type { SwarmLimits } from './tasks/limits.js';
 import { createTaskService } from './tasks/tasks.service.js';
 import { createTrendService } from './trends/trends.service.js';
 import { createWalletService } from './wallets/wallets.service.js';
@@ -46,6 +48,10 @@ export interface ServiceDeps {
   /** Publishes an event to subscribers on every API node. */
   publish: (topic: string, payload: { id: string }) => void;
   rateLimitPerMinute: number;
+  /** The spec's resource limits for agents (task and content budgets). */
+  swarmLimits?: SwarmLimits;
+  /** How often workers refresh running tasks' heartbeats (to tell live agent state from stale). */
+  heartbeatMs?: number;
   alertWebhookUrl?: string;
   onWebhookError?: (err: unknown) => void;
 }
@@ -60,6 +66,7 @@ export function createServices(deps: ServiceDeps) {
     webhookUrl: deps.alertWebhookUrl,
     onWebhookError: deps.onWebhookError,
   });
+  const activity = createSwarmActivity({ db, redis, publish: deps.publish, heartbeatMs: deps.heartbeatMs ?? 5_000 });
   const totp = createTotpService({ db, redis, box, issuerName: 'Chimera' });
   const { rpId, rpName, origin } = deps.auth.webauthn;
   const webauthn = createWebAuthnService({ db, redis, rp: { id: rpId, name: rpName, origin } });
@@ -74,9 +81,11 @@ export function createServices(deps: ServiceDeps) {
   return {
     personas: createPersonaService({ db }),
     agents: createAgentService({ db }),
-    tasks: createTaskService({ db }),
-    goals: createGoalService({ db }),
-    review: createReviewService({ db, publish: deps.publish }),
+    tasks: createTaskService({ db, limits: deps.swarmLimits }),
+    goals: createGoalService({ db, limits: deps.swarmLimits }),
+    review: createReviewService({ db, publish: deps.publish, activity }),
+    /** The swarm's live state: agent state and the hourly counters (written by the workers, read by the API). */
+    activity,
     content: createContentService({ db }),
     trends: createTrendService({ db }),
     interactions: createInteractionService({ db }),

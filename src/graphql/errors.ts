@@ -2,7 +2,13 @@
 // a masked INTERNAL_SERVER_ERROR (logged with its cause) for everything else.
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { GraphQLError } from 'graphql';
-import { ConflictError, DomainError, NotFoundError, ValidationError } from '../domain/shared/errors.js';
+import {
+  ConflictError,
+  DomainError,
+  NotFoundError,
+  RateLimitedError,
+  ValidationError,
+} from '../domain/shared/errors.js';
 
 /** PostgreSQL SQLSTATEs that mean "the input broke a database rule", with what the client should hear. */
 const PG_INPUT_ERRORS: Record<string, { code: string; message: string }> = {
@@ -26,6 +32,10 @@ function domainToGraphQL(err: DomainError): GraphQLError {
   }
   const extensions: Record<string, unknown> = { code: err.code };
   if (err instanceof ValidationError && err.issues.length) extensions.issues = err.issues;
+  if (err instanceof RateLimitedError) {
+    extensions.limit = err.limit;
+    extensions.retryAfterSeconds = err.retryAfterSeconds;
+  }
   return new GraphQLError(err.message, { extensions });
 }
 

@@ -1,12 +1,16 @@
-// FACE 2 — the swarm: BullMQ processors for the Planner, Worker and Judge stages, and the outbox relay that feeds
-// them. Each processor is one call into the domain; all rules live in src/domain/swarm/.
-import { type Job, Worker } from 'bullmq';
+// FACE 2 — the swarm: BullMQ processors for the Planner, Worker and Judge stages, the outbox relay that feeds them,
+// the reconciler that re-enqueues work Redis lost, and the heartbeats of running tasks. Each processor is one call
+// into the domain; all rules live in src/domain/swarm/.
+import { DelayedError, type Job, Worker } from 'bullmq';
+import type { SwarmActivityRecorder } from '../domain/swarm/activity.js';
 import { deadLetter } from '../domain/swarm/dead-letter.js';
 import type { Publish } from '../domain/swarm/events.js';
 import { executeTask } from '../domain/swarm/execution.js';
 import { judgeTask } from '../domain/swarm/judgement.js';
 import { createOutboxRelay, type OutboxMessage } from '../domain/swarm/outbox.js';
 import { planGoal } from '../domain/swarm/planning.js';
+import { outstandingJobs } from '../domain/swarm/reconcile.js';
+import { QuotaDeferral, type SwarmLimits } from '../domain/tasks/limits.js';
 import type { Database } from '../platform/db/prisma.js';
 import type { LanguageModel } from '../platform/llm/llm.js';
 import type { Logger } from '../platform/log/logger.js';
@@ -20,24 +24,35 @@ export interface SwarmOptions {
   llm: LanguageModel;
   /** Announces task changes to subscribers (through Redis when the stages run apart from the API). */
   publish?: Publish;
+  /** Agent state and hourly counters in Redis (see src/domain/swarm/activity.ts). */
+  activity?: SwarmActivityRecorder;
+  /** The spec's resource limits (its defaults when absent). */
+  limits?: SwarmLimits;
   redisUrl: string;
   keyPrefix: string;
   logger: Logger;
-  /** Which stages this process runs (a worker process may run one); the relay runs with any of them. */
+  /** Which stages this process runs (a worker process may run one); the relay and reconciler run with any. */
   stages?: readonly SwarmStage[];
   concurrency?: number;
   relayIntervalMs?: number;
   /** Retries per stage job before it is dead-lettered (default 5, backoff from 1 s). */
   retry?: RetryPolicy;
+  /** BullMQ's job lock: a job whose process died runs again after about this long (default 30 s). */
+  lockMs?: number;
+  /** How often to look for work Redis lost (default 15 s); 0 turns the reconciler off. */
+  reconcileIntervalMs?: number;
+  /** How often running tasks' heartbeats are refreshed (default 5 s). */
+  heartbeatMs?: number;
 }
 
-type Processor = (job: Job) => Promise<unknown>;
+type JobData = { taskId?: string; goalId?: string; agentId?: string };
+type Processor = (job: Job<JobData>, token?: string) => Promise<unknown>;
 
 export function startSwarm(opts: SwarmOptions) {
   const { db, llm, logger } = opts;
-  const deps = { db, llm, publish: opts.publish };
+  const deps = { db, llm, publish: opts.publish, activity: opts.activity, limits: opts.limits };
   const queues = createQueues(opts.redisUrl, opts.keyPrefix, opts.retry);
-  const send = (m: OutboxMessage) => {
+  const send = (m: { topic: string; dedupeKey: string; payload: unknown }) => {
     const payload = m.payload as Record<string, unknown>;
     const priority = payload.priority;
     return queues.add(m.topic as QueueName, {
@@ -48,67 +63,126 @@ export function startSwarm(opts: SwarmOptions) {
   };
   const relay = createOutboxRelay({
     db,
-    send,
+    send: (m: OutboxMessage) => send(m),
     onError: (err, m) => logger.warn({ err, outboxId: String(m.id), topic: m.topic }, 'outbox relay could not enqueue'),
   });
 
+  /** Over a resource limit, the job goes back to the delayed set until the limit frees: deferred, never dropped. */
+  const deferrable =
+    (run: (job: Job<JobData>) => Promise<unknown>): Processor =>
+    async (job, token) => {
+      try {
+        return await run(job);
+      } catch (err) {
+        if (!(err instanceof QuotaDeferral) || !token) throw err;
+        // A little jitter so deferred jobs of one agent do not all come back in the same instant.
+        const delay = err.delayMs + Math.floor(Math.random() * 250);
+        logger.info({ jobId: job.id, limit: err.limit, delayMs: delay }, `deferred: ${err.message}`);
+        await job.moveToDelayed(Date.now() + delay, token);
+        throw new DelayedError();
+      }
+    };
   const processors: Record<SwarmStage, Processor> = {
-    planner: (job) => planGoal(deps, String(job.data.goalId)),
-    worker: (job) => executeTask(deps, String(job.data.taskId)),
-    judge: (job) => judgeTask(deps, String(job.data.taskId)),
+    planner: deferrable((job) => planGoal(deps, String(job.data.goalId))),
+    worker: deferrable((job) => executeTask(deps, String(job.data.taskId))),
+    judge: deferrable((job) => judgeTask(deps, String(job.data.taskId))),
   };
+
+  const recordDeadLetter = (stage: SwarmStage, job: Job<JobData>, reason: string) =>
+    deadLetter(deps, {
+      stage,
+      taskId: job.data.taskId,
+      goalId: job.data.goalId,
+      reason,
+      attempts: job.attemptsMade,
+    }).catch((e: unknown) => logger.error({ err: e, stage, jobId: job.id }, 'could not record a dead letter'));
+
+  const lockMs = opts.lockMs ?? 30_000;
   const connections: ReturnType<typeof createQueueConnection>[] = [];
   const workers = (opts.stages ?? SWARM_STAGES).map((stage) => {
     const connection = createQueueConnection(opts.redisUrl);
     connections.push(connection);
-    const worker = new Worker(stage, processors[stage], {
+    const worker = new Worker<JobData>(stage, processors[stage], {
       connection,
       prefix: queues.prefix,
       concurrency: opts.concurrency ?? 8,
+      lockDuration: lockMs,
+      stalledInterval: lockMs,
     });
     worker.on('failed', (job, err) => {
       logger.warn({ err, stage, jobId: job?.id }, 'swarm job failed');
+      if (!job) return;
+      opts.activity?.count('errors', job.data.agentId ?? null);
       // Out of retries: the job is a dead letter (kept in BullMQ's failed set); end its task with the reason.
-      if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
-        const data = job.data as { taskId?: string; goalId?: string };
-        void deadLetter(deps, {
-          stage,
-          taskId: data.taskId,
-          goalId: data.goalId,
-          reason: err.message,
-          attempts: job.attemptsMade,
-        }).catch((e: unknown) => logger.error({ err: e, stage, jobId: job.id }, 'could not record a dead letter'));
-      }
+      if (job.attemptsMade >= (job.opts.attempts ?? 1)) void recordDeadLetter(stage, job, err.message);
     });
+    worker.on('error', (err) => logger.warn({ err, stage }, 'swarm worker error'));
     return worker;
   });
 
-  // The relay: hands committed outbox rows to the queues, without overlapping runs.
-  let relaying = false;
+  /** Runs `fn` now and every `ms`, never overlapping itself; returns a stopper. */
   let stopped = false;
-  const tick = async () => {
-    if (relaying || stopped) return;
-    relaying = true;
-    try {
-      while (!stopped && (await relay.runOnce()) > 0) {
-        // Drain while there is work.
-      }
-    } catch (err) {
-      logger.warn({ err }, 'outbox relay run failed');
-    } finally {
-      relaying = false;
-    }
+  const timers: NodeJS.Timeout[] = [];
+  const loop = (name: string, ms: number, fn: () => Promise<unknown>) => {
+    let running: Promise<void> | null = null;
+    const tick = () => {
+      if (stopped) return Promise.resolve();
+      running ??= fn()
+        .then(() => undefined)
+        .catch((err: unknown) => logger.warn({ err }, `${name} run failed`))
+        .finally(() => {
+          running = null;
+        });
+      return running;
+    };
+    if (ms > 0) timers.push(setInterval(() => void tick(), ms));
+    return tick;
   };
-  const timer = setInterval(() => void tick(), opts.relayIntervalMs ?? 100);
+
+  // The relay: hands committed outbox rows to the queues, draining while there is work.
+  const flush = loop('outbox relay', opts.relayIntervalMs ?? 100, async () => {
+    while (!stopped && (await relay.runOnce()) > 0) {
+      // Drain.
+    }
+  });
+
+  // The reconciler: every outstanding piece of work has a job, or gets one again.
+  const reconcile = loop('reconciler', opts.reconcileIntervalMs ?? 15_000, async () => {
+    const wanted = await outstandingJobs(db, {
+      settledForMs: Math.max(2_000, (opts.relayIntervalMs ?? 100) * 10),
+      limit: 500,
+    });
+    let restored = 0;
+    for (const message of wanted) {
+      const name = message.topic as QueueName;
+      const job = await queues.get(name, message.dedupeKey);
+      if (!job) {
+        await send(message);
+        restored += 1;
+      } else if ((await job.isFailed()) && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+        // Dead, but its dead letter was never recorded (the database was down when it died): record it now.
+        await recordDeadLetter(name as SwarmStage, job as Job<JobData>, job.failedReason ?? 'failed');
+      }
+    }
+    if (restored > 0) logger.warn({ restored }, 'reconciler re-enqueued work that the queues had lost');
+    return restored;
+  });
+
+  if (opts.activity) {
+    const activity = opts.activity;
+    loop('heartbeat', opts.heartbeatMs ?? 5_000, () => activity.heartbeat());
+  }
 
   return {
     queues,
     relay,
     /** Runs the relay now (tests, and callers that just enqueued work). */
-    flush: tick,
+    flush,
+    /** Runs the reconciler now; resolves when it is done. */
+    reconcile,
     async close(): Promise<void> {
       stopped = true;
-      clearInterval(timer);
+      for (const t of timers) clearInterval(t);
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
       await queues.close();

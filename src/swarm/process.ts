@@ -1,5 +1,6 @@
 // Runs swarm stages in a process of their own (workers/*.ts) or beside the API (npm run up): the wiring only.
 import type { Config } from '../config.js';
+import { createSwarmActivity } from '../domain/swarm/activity.js';
 import { createDatabase } from '../platform/db/prisma.js';
 import { createLanguageModel } from '../platform/llm/create-llm.js';
 import { createLogger } from '../platform/log/logger.js';
@@ -14,14 +15,28 @@ export function runStages(config: Config, stages: readonly SwarmStage[]) {
   const redis = createRedis(config.redisUrl, config.redisKeyPrefix);
   redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
   const publish = createRedisPublisher(redis, config.redisKeyPrefix, (err) => logger.warn({ err }, 'publish failed'));
+  const activity = createSwarmActivity({
+    db,
+    redis,
+    publish,
+    heartbeatMs: config.swarm.heartbeatMs,
+    onError: (err) => logger.warn({ err }, 'agent state update failed'),
+  });
   const swarm = startSwarm({
     db,
     llm,
     publish,
+    activity,
+    limits: config.swarm.limits,
     redisUrl: config.redisUrl,
     keyPrefix: config.redisKeyPrefix,
     logger,
     stages,
+    concurrency: config.swarm.concurrency,
+    retry: config.swarm.retry,
+    lockMs: config.swarm.jobLockMs,
+    reconcileIntervalMs: config.swarm.reconcileIntervalMs,
+    heartbeatMs: config.swarm.heartbeatMs,
   });
   logger.info({ stages, llm: { provider: llm.provider, model: llm.model } }, 'swarm stages running');
   return {

@@ -1,5 +1,5 @@
-// The swarm's stages in-process beside a test app: the same database, Redis prefix and pub/sub, the offline
-// language model unless a test brings its own, and a fast relay.
+// The swarm's stages in-process beside a test app: the same database, Redis prefix, pub/sub, agent state and
+// limits, the offline language model unless a test brings its own, and a fast relay.
 import { createOfflineLanguageModel } from '../../src/platform/llm/offline-composer.js';
 import { type SwarmOptions, startSwarm } from '../../src/swarm/engine.js';
 import type { TestApp } from './app.js';
@@ -12,7 +12,12 @@ export function startTestSwarm(t: TestApp, opts: Partial<SwarmOptions> = {}) {
     redisUrl: t.app.config.redisUrl,
     keyPrefix: t.app.config.redisKeyPrefix,
     logger: t.app.logger,
+    activity: t.app.services.activity,
+    limits: t.app.config.swarm.limits,
     relayIntervalMs: 50,
+    // Tests run the reconciler by hand (swarm.reconcile()): fixture rows must not turn into jobs behind their back.
+    reconcileIntervalMs: 0,
+    heartbeatMs: t.app.config.swarm.heartbeatMs,
     ...opts,
   });
 }

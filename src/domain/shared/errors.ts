@@ -55,3 +55,16 @@ export class ConflictError extends DomainError {
     super(`${entity} ${id} ${detail}`);
   }
 }
+
+/** A quota is used up for now: try again after `retryAfterSeconds`. */
+export class RateLimitedError extends DomainError {
+  readonly code = 'RATE_LIMITED' as const;
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    /** Which limit, e.g. tasksPerAgentPerHour. */
+    readonly limit: string,
+  ) {
+    super(message);
+  }
+}

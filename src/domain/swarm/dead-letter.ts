@@ -6,6 +6,7 @@ import { asJson } from '../shared/json.js';
 import { canTransition, taskStatusOf } from '../tasks/task.model.js';
 import { moveTask } from '../tasks/task-state.js';
 import { announceTask, type SwarmDeps } from './events.js';
+import { failGoal } from './judgement.js';
 
 export interface DeadLetter {
   stage: 'planner' | 'worker' | 'judge';
@@ -29,9 +30,9 @@ export async function deadLetter(deps: SwarmDeps & { db: Database }, letter: Dea
       if (!canTransition(from, 'failed')) return;
       const result = asJson({ ...(task.result as object), error });
       // The task's failure, its goal's and the audit row commit together: nobody sees one without the others.
-      const moved = await db.$transaction(async (tx) => {
+      const ended = await db.$transaction(async (tx) => {
         if ((await moveTask(tx, { id: task.id, from, to: 'failed', expectedVersion: task.version, result })) === null) {
-          return false;
+          return null;
         }
         await writeAudit(tx, {
           agentId: task.agentId,
@@ -39,11 +40,11 @@ export async function deadLetter(deps: SwarmDeps & { db: Database }, letter: Dea
           actor: SWARM,
           details: { taskId: task.id, ...error },
         });
-        if (task.goalId) await tx.goal.update({ where: { id: task.goalId }, data: { status: 'failed' } });
-        return true;
+        return task.goalId ? failGoal(tx, task.goalId, `Task ${task.id} failed: ${letter.reason}`) : [];
       });
-      if (moved) {
+      if (ended) {
         announceTask(deps, task);
+        for (const id of ended) announceTask(deps, { id, agentId: task.agentId });
         return;
       }
     }

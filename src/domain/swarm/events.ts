@@ -1,14 +1,33 @@
-// What the swarm announces after a change commits: the task (by task and by agent) and new review items. Payloads
-// carry ids only; subscribers load the object with their own permissions.
+// What the swarm announces after a change commits: the task (by task and by agent), new review items and agent
+// state. Payloads carry ids only; subscribers load the object with their own permissions. Activity (which agent is
+// busy with what, the hourly counters) goes to Redis through SwarmActivity; neither may ever fail the work.
+import type { SwarmLimits } from '../tasks/limits.js';
+
 export type Publish = (topic: string, payload: { id: string }) => void;
 
 export const taskTopic = (taskId: string) => `task:${taskId}`;
 export const agentTasksTopic = (agentId: string) => `agent:${agentId}:tasks`;
+export const agentStateTopic = (agentId: string) => `agent:${agentId}:state`;
 export const REVIEW_ITEMS_TOPIC = 'review:items';
+
+/** The spec's per-hour counters: metrics:tasks:completed, metrics:content:generated, metrics:errors:{agent}. */
+export type SwarmCounter = 'tasks_completed' | 'content_generated' | 'errors';
+
+export interface SwarmActivity {
+  /** A task started running here: its agent is busy with it. */
+  started(task: { id: string; agentId: string }): void;
+  /** The task left this process's hands: drafted (done) or failed. */
+  stopped(task: { id: string; agentId: string }, outcome: 'done' | 'failed'): void;
+  count(counter: SwarmCounter, agentId: string | null): void;
+}
 
 export interface SwarmDeps {
   /** Announces changes to subscribers on every API node; absent in processes that announce nothing. */
   publish?: Publish;
+  /** Records agent state and the hourly counters; absent where nobody watches. */
+  activity?: SwarmActivity;
+  /** The spec's resource limits (SPEC_LIMITS when absent). */
+  limits?: SwarmLimits;
 }
 
 export function announceTask(deps: SwarmDeps, task: { id: string; agentId: string | null }): void {

@@ -4,14 +4,13 @@ import type { Prisma } from '../../generated/prisma/client.js';
 import type { Database } from '../../platform/db/prisma.js';
 import type { ContextItem, LanguageModel } from '../../platform/llm/llm.js';
 import { asJson } from '../shared/json.js';
+import { lockQuota, requireRunBudget, SPEC_LIMITS } from '../tasks/limits.js';
 import { isFinal, taskStatusOf } from '../tasks/task.model.js';
 import { moveTask } from '../tasks/task-state.js';
 import { announceTask, type SwarmDeps } from './events.js';
+import { judgeJob } from './jobs.js';
 import { enqueue } from './outbox.js';
 import { personaOfAgent, trendContext } from './persona-of.js';
-
-export const JUDGE_TOPIC = 'judge';
-export const judgeJobKey = (taskId: string, attempt: number) => `judge:${taskId}:${attempt}`;
 
 interface TaskContext {
   goal_description?: string;
@@ -21,21 +20,48 @@ interface TaskContext {
 
 export async function executeTask(deps: SwarmDeps & { db: Database; llm: LanguageModel }, taskId: string) {
   const { db, llm } = deps;
+  const limits = deps.limits ?? SPEC_LIMITS;
   let task = await db.task.findUniqueOrThrow({ where: { id: taskId } });
   const status = taskStatusOf(task.status);
   if (isFinal(status) || status === 'review') return { taskId, executed: false };
-  if (status === 'pending') {
-    const version = await moveTask(db, {
+  const agentId = task.agentId as string;
+  const starting = status === 'pending';
+  // Start (or resume) only within the agent's limits; over them, QuotaDeferral puts the job back for later.
+  const version = await db.$transaction(async (tx) => {
+    if (starting) await lockQuota(tx, agentId);
+    await requireRunBudget(tx, { agentId, taskType: task.taskType, starting }, limits);
+    if (!starting) return task.version;
+    return moveTask(tx, {
       id: taskId,
       from: 'pending',
       to: 'in_progress',
       expectedVersion: task.version,
       newAttempt: true,
     });
-    if (version === null) return { taskId, executed: false };
+  });
+  if (version === null) return { taskId, executed: false };
+  if (starting) {
     task = await db.task.findUniqueOrThrow({ where: { id: taskId } });
     announceTask(deps, task);
   }
+  const running = { id: taskId, agentId };
+  deps.activity?.started(running);
+  try {
+    const drafted = await draft(deps, task);
+    deps.activity?.stopped(running, 'done');
+    return drafted;
+  } catch (err) {
+    deps.activity?.stopped(running, 'failed');
+    throw err;
+  }
+}
+
+type TaskRow = Prisma.TaskGetPayload<Record<string, never>>;
+
+/** Writes this attempt's result (and content), moves the task to REVIEW and queues the Judge, in one transaction. */
+async function draft(deps: SwarmDeps & { db: Database; llm: LanguageModel }, task: TaskRow) {
+  const { db, llm } = deps;
+  const taskId = task.id;
   const attempt = task.attempts;
   const context = (task.context ?? {}) as TaskContext;
   const instructions = [context.goal_description, context.feedback ? `Reviewer feedback: ${context.feedback}` : '']
@@ -95,10 +121,13 @@ export async function executeTask(deps: SwarmDeps & { db: Database; llm: Languag
       });
       // Another run got here first: undo this one's writes.
       if (moved === null) throw new SupersededError();
-      await enqueue(tx, { topic: JUDGE_TOPIC, payload: { taskId, attempt }, dedupeKey: judgeJobKey(taskId, attempt) });
+      await enqueue(tx, judgeJob(task, attempt));
     })
     .then(
-      () => announceTask(deps, task),
+      () => {
+        announceTask(deps, task);
+        if (output.content) deps.activity?.count('content_generated', task.agentId);
+      },
       (err: unknown) => {
         if (!(err instanceof SupersededError)) throw err;
       },

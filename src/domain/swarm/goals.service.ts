@@ -8,7 +8,9 @@ import { requireAgent } from '../agents/agents.service.js';
 import { type Actor, writeAudit } from '../audit/audit.service.js';
 import { ConflictError } from '../shared/errors.js';
 import { goalContextFields, parseInput, uuid, withDefault } from '../shared/validation.js';
+import { requireTaskBudgetOrReject, SPEC_LIMITS, type SwarmLimits } from '../tasks/limits.js';
 import { TASK_PRIORITIES } from '../tasks/task.model.js';
+import { planJob } from './jobs.js';
 import { enqueue } from './outbox.js';
 
 export const GOAL_STATUSES = ['planning', 'running', 'review', 'complete', 'failed'] as const;
@@ -29,13 +31,9 @@ const submitSchema = z.object({
 
 export type SubmitGoalInput = z.input<typeof submitSchema>;
 
-/** The outbox topic (and BullMQ queue) the Planner listens on, and the job's dedupe key for a goal. */
-export const PLANNER_TOPIC = 'planner';
-export const plannerJobKey = (goalId: string) => `plan:${goalId}`;
-
 type Query = Pick<Prisma.GoalFindUniqueArgs, 'include' | 'select'>;
 
-export function createGoalService({ db }: { db: Database }) {
+export function createGoalService({ db, limits = SPEC_LIMITS }: { db: Database; limits?: SwarmLimits }) {
   return {
     get: (id: string, query: Query = {}) => db.goal.findUnique({ ...query, where: { id } }),
 
@@ -55,6 +53,8 @@ export function createGoalService({ db }: { db: Database }) {
           if (agent.active === false) {
             throw new ConflictError('Agent', data.agentId, 'is deactivated; activate it before giving it goals.');
           }
+          // Refuse a goal the agent has no task budget for now (the Planner enforces the budget per plan).
+          await requireTaskBudgetOrReject(tx, data.agentId, limits);
           const goal = await tx.goal.create({
             ...query,
             data: {
@@ -67,11 +67,7 @@ export function createGoalService({ db }: { db: Database }) {
               createdBy: actor.kind === 'user' ? (actor.id ?? null) : null,
             },
           });
-          await enqueue(tx, {
-            topic: PLANNER_TOPIC,
-            payload: { goalId: goal.id, priority: data.priority },
-            dedupeKey: plannerJobKey(goal.id),
-          });
+          await enqueue(tx, planJob({ id: goal.id, agentId: data.agentId, priority: data.priority }));
           await writeAudit(tx, {
             agentId: data.agentId,
             action: 'goal.submitted',

@@ -9,9 +9,9 @@ import { taskStatusOf } from '../tasks/task.model.js';
 import { moveTask } from '../tasks/task-state.js';
 import { escalationCategories } from './escalation.js';
 import { announceTask, REVIEW_ITEMS_TOPIC, type SwarmDeps } from './events.js';
+import { workJob } from './jobs.js';
 import { enqueue } from './outbox.js';
 import { personaOfAgent, trendContext } from './persona-of.js';
-import { WORKER_TOPIC, workerJobKey } from './planning.js';
 
 export const AUTO_APPROVE_AT = 0.85;
 export const HUMAN_REVIEW_BELOW = 0.7;
@@ -34,20 +34,38 @@ export interface Verdict {
 export async function releaseDependents(tx: Tx, goalId: string) {
   const tasks = await tx.task.findMany({
     where: { goalId },
-    select: { id: true, status: true, dependsOn: true, priority: true },
+    select: { id: true, agentId: true, status: true, dependsOn: true, priority: true },
   });
   const complete = new Set(tasks.filter((t) => t.status === 'complete').map((t) => t.id));
   for (const t of tasks) {
     if (taskStatusOf(t.status) === 'pending' && t.dependsOn.length > 0 && t.dependsOn.every((d) => complete.has(d))) {
-      await enqueue(tx, {
-        topic: WORKER_TOPIC,
-        payload: { taskId: t.id, attempt: 0 },
-        dedupeKey: workerJobKey(t.id, 0),
-      });
+      await enqueue(tx, workJob(t, 1));
     }
   }
   if (tasks.every((t) => complete.has(t.id)))
     await tx.goal.update({ where: { id: goalId }, data: { status: 'complete' } });
+}
+
+/**
+ * Ends a goal as FAILED, and with it every task of the goal that had not started (they can never run now): FAILED
+ * with GOAL_FAILED and the reason. Returns the ids of the tasks it ended.
+ */
+export async function failGoal(tx: Tx, goalId: string, reason: string): Promise<string[]> {
+  await tx.goal.update({ where: { id: goalId }, data: { status: 'failed' } });
+  const waiting = await tx.task.findMany({ where: { goalId, status: 'pending' }, select: { id: true, version: true } });
+  const ended: string[] = [];
+  for (const t of waiting) {
+    const error = { code: 'GOAL_FAILED', message: reason };
+    const moved = await moveTask(tx, {
+      id: t.id,
+      from: 'pending',
+      to: 'failed',
+      expectedVersion: t.version,
+      result: { error },
+    });
+    if (moved !== null) ended.push(t.id);
+  }
+  return ended;
 }
 
 export async function judgeTask(deps: SwarmDeps & { db: Database; llm: LanguageModel }, taskId: string) {
@@ -117,11 +135,7 @@ export async function judgeTask(deps: SwarmDeps & { db: Database; llm: LanguageM
         result,
         newAttempt: true,
       });
-      await enqueue(tx, {
-        topic: WORKER_TOPIC,
-        payload: { taskId, attempt: task.attempts + 1 },
-        dedupeKey: workerJobKey(taskId, task.attempts + 1),
-      });
+      await enqueue(tx, workJob(task, task.attempts + 1));
     } else {
       // Stays in review, now for a person: the verdict on the task marks it judged.
       await tx.task.update({ where: { id: taskId }, data: { version: { increment: 1 } } });
@@ -137,6 +151,7 @@ export async function judgeTask(deps: SwarmDeps & { db: Database; llm: LanguageM
   });
   if (applied) {
     announceTask(deps, task);
+    if (decision === 'approve') deps.activity?.count('tasks_completed', task.agentId);
     if (decision === 'escalate') deps.publish?.(REVIEW_ITEMS_TOPIC, { id: taskId });
   }
   return { taskId, judged: applied, verdict };

@@ -4,13 +4,11 @@ import type { Prisma } from '../../generated/prisma/client.js';
 import type { Database } from '../../platform/db/prisma.js';
 import type { LanguageModel } from '../../platform/llm/llm.js';
 import { writeAudit } from '../audit/audit.service.js';
+import { lockQuota, requireTaskBudget, SPEC_LIMITS } from '../tasks/limits.js';
 import { announceTask, type SwarmDeps } from './events.js';
+import { workJob } from './jobs.js';
 import { enqueue } from './outbox.js';
 import { personaOfAgent, trendContext } from './persona-of.js';
-
-export const WORKER_TOPIC = 'worker';
-/** One worker job per task attempt: a retry is a new job, a duplicate of the same attempt is not. */
-export const workerJobKey = (taskId: string, attempt: number) => `work:${taskId}:${attempt}`;
 
 const SYSTEM_ACTOR = { kind: 'system', id: 'planner' } as const;
 
@@ -19,6 +17,9 @@ export async function planGoal(deps: SwarmDeps & { db: Database; llm: LanguageMo
   const goal = await db.goal.findUniqueOrThrow({ where: { id: goalId }, include: { tasks: { select: { id: true } } } });
   if (goal.tasks.length > 0 || goal.status !== 'planning') return { goalId, planned: false, taskIds: [] as string[] };
 
+  const limits = deps.limits ?? SPEC_LIMITS;
+  // A cheap look before asking the model: a goal whose agent is out of task budget waits (QuotaDeferral).
+  await requireTaskBudget(db, goal.agentId, limits, 1);
   const persona = await personaOfAgent(db, goal.agentId);
   const constraints = (goal.personaConstraints as string[]).map((text) => ({ kind: 'fact' as const, text }));
   const plan = await llm.plan({
@@ -33,6 +34,9 @@ export async function planGoal(deps: SwarmDeps & { db: Database; llm: LanguageMo
       { status: string }[]
     >`SELECT status FROM goals WHERE id = ${goalId}::uuid FOR UPDATE`;
     if (locked[0]?.status !== 'planning') return { goalId, planned: false, taskIds: [] as string[] };
+    // The real check, under the quota locks: the whole plan fits the hour's task budget, or it waits.
+    await lockQuota(tx, goal.agentId);
+    await requireTaskBudget(tx, goal.agentId, limits, plan.steps.length);
     const ids: string[] = [];
     for (const step of plan.steps) {
       const task = await tx.task.create({
@@ -53,11 +57,7 @@ export async function planGoal(deps: SwarmDeps & { db: Database; llm: LanguageMo
       });
       ids.push(task.id);
       if (step.dependsOn.length === 0) {
-        await enqueue(tx, {
-          topic: WORKER_TOPIC,
-          payload: { taskId: task.id, attempt: 0, priority: task.priority },
-          dedupeKey: workerJobKey(task.id, 0),
-        });
+        await enqueue(tx, workJob(task, 1));
       }
     }
     await tx.goal.update({ where: { id: goalId }, data: { status: 'running' } });

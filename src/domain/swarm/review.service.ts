@@ -14,9 +14,9 @@ import { nonBlank, parseInput } from '../shared/validation.js';
 import { taskStatusOf } from '../tasks/task.model.js';
 import { moveTask } from '../tasks/task-state.js';
 import { announceTask, type SwarmDeps } from './events.js';
-import { releaseDependents } from './judgement.js';
+import { workJob } from './jobs.js';
+import { failGoal, releaseDependents } from './judgement.js';
 import { enqueue } from './outbox.js';
-import { WORKER_TOPIC, workerJobKey } from './planning.js';
 
 export const REVIEW_DECISIONS = ['approved', 'rejected', 'changes_requested'] as const;
 export type ReviewDecision = (typeof REVIEW_DECISIONS)[number];
@@ -145,7 +145,7 @@ function notDecidable(task: TaskRow): string | null {
   return null;
 }
 
-export function createReviewService({ db, publish }: { db: Database } & SwarmDeps) {
+export function createReviewService({ db, publish, activity }: { db: Database } & SwarmDeps) {
   /**
    * One decision: re-reads the task, checks it still waits for a person, applies `apply` (which must move the task
    * with the version read here), writes the audit row, and returns the task. Announces the task after commit.
@@ -155,7 +155,8 @@ export function createReviewService({ db, publish }: { db: Database } & SwarmDep
     reviewer: Actor,
     decision: ReviewDecision,
     note: string | null,
-    apply: (tx: Tx, task: TaskWithParts, review: HumanReview, content: ReviewItem['content']) => Promise<void>,
+    /** Applies the decision; returns the ids of other tasks it ended (announced after commit). */
+    apply: (tx: Tx, task: TaskWithParts, review: HumanReview, content: ReviewItem['content']) => Promise<string[]>,
     query: Query,
   ) {
     const done = await db.$transaction(async (tx) => {
@@ -170,7 +171,7 @@ export function createReviewService({ db, publish }: { db: Database } & SwarmDep
         at: new Date().toISOString(),
       };
       const { content } = toItem(current);
-      await apply(tx, current, review, content);
+      const ended = await apply(tx, current, review, content);
       await writeAudit(tx, {
         agentId: current.agentId,
         action: `review.${decision}`,
@@ -188,9 +189,12 @@ export function createReviewService({ db, publish }: { db: Database } & SwarmDep
       return {
         agentId: current.agentId,
         task: await tx.task.findUniqueOrThrow({ ...query, where: { id: taskId } }),
+        ended,
       };
     });
     announceTask({ publish }, { id: taskId, agentId: done.agentId });
+    for (const id of done.ended) announceTask({ publish }, { id, agentId: done.agentId });
+    if (decision === 'approved') activity?.count('tasks_completed', done.agentId);
     return done.task;
   }
 
@@ -293,6 +297,7 @@ export function createReviewService({ db, publish }: { db: Database } & SwarmDep
             await releaseDependents(tx, task.goalId);
             await resumeGoal(tx, task.goalId);
           }
+          return [];
         },
         query,
       );
@@ -310,7 +315,7 @@ export function createReviewService({ db, publish }: { db: Database } & SwarmDep
           const error = { code: 'REJECTED_BY_REVIEWER', message: why };
           await move(tx, task, 'failed', asJson({ ...objectOf(task.result), review, error }));
           await markContent(tx, content, 'rejected', review);
-          if (task.goalId) await tx.goal.update({ where: { id: task.goalId }, data: { status: 'failed' } });
+          return task.goalId ? failGoal(tx, task.goalId, `Task ${task.id} was rejected by a reviewer: ${why}`) : [];
         },
         query,
       );
@@ -335,13 +340,9 @@ export function createReviewService({ db, publish }: { db: Database } & SwarmDep
             select: { id: true },
           });
           await markContent(tx, content, 'rejected', review);
-          const attempt = task.attempts + 1;
-          await enqueue(tx, {
-            topic: WORKER_TOPIC,
-            payload: { taskId: task.id, attempt, priority: task.priority },
-            dedupeKey: workerJobKey(task.id, attempt),
-          });
+          await enqueue(tx, workJob(task, task.attempts + 1));
           if (task.goalId) await resumeGoal(tx, task.goalId);
+          return [];
         },
         query,
       );

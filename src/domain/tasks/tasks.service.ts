@@ -9,6 +9,9 @@ import { ConflictError, NotFoundError } from '../shared/errors.js';
 import { agentIdWithin, oneOf, statusIn, timeRange } from '../shared/filters.js';
 import { lockStatusRow } from '../shared/locking.js';
 import { goalContextFields, nonBlank, parseInput, score, uuid, withDefault } from '../shared/validation.js';
+import { workJob } from '../swarm/jobs.js';
+import { enqueue } from '../swarm/outbox.js';
+import { lockQuota, requireTaskBudgetOrReject, SPEC_LIMITS, type SwarmLimits } from './limits.js';
 import {
   canTransition,
   TASK_PRIORITIES,
@@ -68,7 +71,7 @@ export function taskOrderBy(order: TaskOrder = 'CREATED_AT_DESC'): Prisma.TaskOr
   return [{ createdAt: dir }, { id: dir }];
 }
 
-export function createTaskService({ db }: { db: Database }) {
+export function createTaskService({ db, limits = SPEC_LIMITS }: { db: Database; limits?: SwarmLimits }) {
   return {
     get: (id: string, query: Query = {}) => db.task.findUnique({ ...query, where: { id } }),
     list: (filter: TaskFilter | undefined, order: TaskOrder | undefined, page: Page) =>
@@ -87,6 +90,8 @@ export function createTaskService({ db }: { db: Database }) {
         if (agent.active === false) {
           throw new ConflictError('Agent', data.agentId, 'is deactivated; activate it before giving it tasks.');
         }
+        await lockQuota(tx, data.agentId);
+        await requireTaskBudgetOrReject(tx, data.agentId, limits);
         const task = await tx.task.create({
           ...query,
           data: {
@@ -103,6 +108,8 @@ export function createTaskService({ db }: { db: Database }) {
           actor,
           details: { taskId: task.id, taskType: data.taskType, priority: data.priority },
         });
+        // The swarm's Worker picks it up (through the outbox, with this transaction).
+        await enqueue(tx, workJob({ id: task.id, agentId: data.agentId, priority: data.priority }, 1));
         return task;
       });
     },

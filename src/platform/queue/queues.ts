@@ -59,6 +59,8 @@ export function createQueues(url: string, keyPrefix: string, retry: RetryPolicy 
         ...(job.priority ? { priority: PRIORITY_RANK[job.priority] } : {}),
       });
     },
+    /** The job with this dedupe key, if the queue still holds it (in any state). */
+    get: (name: QueueName, dedupeKey: string) => queues[name].getJob(jobIdOf(dedupeKey)),
     async close(): Promise<void> {
       await Promise.all(Object.values(queues).map((q) => q.close()));
       await connection.quit().catch(() => connection.disconnect());

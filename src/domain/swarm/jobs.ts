@@ -1,0 +1,49 @@
+// The swarm's jobs: which queue (outbox topic) each piece of work goes to and which job id it has. A job id names
+// the work exactly — the goal to plan, the attempt of a task to run, the attempt to judge — so enqueueing the same
+// work twice is a no-op, and the reconciler can tell from a task's row which job must exist for it.
+import type { Prisma } from '../../generated/prisma/client.js';
+
+export const PLANNER_TOPIC = 'planner';
+export const WORKER_TOPIC = 'worker';
+export const JUDGE_TOPIC = 'judge';
+
+export interface JobMessage {
+  topic: string;
+  dedupeKey: string;
+  payload: Prisma.InputJsonObject;
+}
+
+/** What every job carries besides its subject: the agent (for error counts) and the priority (for BullMQ). */
+interface Subject {
+  id: string;
+  agentId?: string | null;
+  priority?: string | null;
+}
+const extras = (s: Subject) => ({
+  ...(s.agentId ? { agentId: s.agentId } : {}),
+  ...(s.priority ? { priority: s.priority } : {}),
+});
+
+/** Plans a goal. */
+export const planJob = (goal: Subject): JobMessage => ({
+  topic: PLANNER_TOPIC,
+  dedupeKey: `plan:${goal.id}`,
+  payload: { goalId: goal.id, ...extras(goal) },
+});
+
+/**
+ * Runs attempt `attempt` (counted from 1) of a task: a pending task's next job is attempts + 1 (starting it counts
+ * the attempt); a retry counts the attempt when it is decided, so its job is the task's attempts.
+ */
+export const workJob = (task: Subject, attempt: number): JobMessage => ({
+  topic: WORKER_TOPIC,
+  dedupeKey: `work:${task.id}:${attempt}`,
+  payload: { taskId: task.id, attempt, ...extras(task) },
+});
+
+/** Judges what attempt `attempt` of a task produced. */
+export const judgeJob = (task: Subject, attempt: number): JobMessage => ({
+  topic: JUDGE_TOPIC,
+  dedupeKey: `judge:${task.id}:${attempt}`,
+  payload: { taskId: task.id, attempt, ...extras(task) },
+});

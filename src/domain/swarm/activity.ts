@@ -106,9 +106,8 @@ export function createSwarmActivity({ db, redis, publish, heartbeatMs, onError, 
 
   const activity: SwarmActivity = {
     started(task) {
-      let set = local.get(task.agentId);
-      if (!set) local.set(task.agentId, (set = new Set()));
-      set.add(task.id);
+      const set = local.get(task.agentId) ?? new Set<string>();
+      local.set(task.agentId, set.add(task.id));
       redis
         .zadd(tasksKey(task.agentId), now(), task.id)
         .then(() => refresh(task.agentId, { status: 'busy' }))

@@ -19,7 +19,7 @@ interface TaskContext {
 }
 
 export async function executeTask(deps: SwarmDeps & { db: Database; llm: LanguageModel }, taskId: string) {
-  const { db, llm } = deps;
+  const { db } = deps;
   const limits = deps.limits ?? SPEC_LIMITS;
   let task = await db.task.findUniqueOrThrow({ where: { id: taskId } });
   const status = taskStatusOf(task.status);

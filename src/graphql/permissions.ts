@@ -311,6 +311,7 @@ const personaInScope = rule({ cache: 'strict' })(async (_p, args: Record<string,
 });
 
 const agentOfIdArg = reaches((args) => agentArg(args.id));
+const agentOfAgentIdArg = reaches((args) => agentArg(args.agentId));
 const agentOfInput = reaches((args) => agentArg((args.input as { agentId?: unknown } | undefined)?.agentId));
 /** A persona named in the input (createAgent/updateAgent) must be one the caller may reach: no persona hijacking. */
 const personaOfInput = rule({ cache: 'strict' })(
@@ -383,6 +384,7 @@ export const OPERATION_RULES = {
     users: and(administers('users:manage'), pageSize),
     apiKeys: and(administers('keys:manage'), pageSize),
     securityAlerts: and(restricted('security:read'), pageSize),
+    swarmMetrics: chain(needs('metrics:read', 'analytics:read'), agentOfAgentIdArg),
   },
   Mutation: {
     login: allow,
@@ -422,6 +424,7 @@ export const OPERATION_RULES = {
   Subscription: {
     taskUpdated: chain(needs('task:read'), agentOfTaskOrAgentArg),
     reviewItemAdded: needs('content:approve', 'content:reject', 'content:moderate'),
+    agentStateChanged: chain(needs('agent:read'), agentOfAgentIdArg),
     securityAlerts: restricted('security:read'),
   },
 } satisfies Record<string, Record<string, IRule>>;

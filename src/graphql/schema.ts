@@ -19,6 +19,7 @@ import './types/oidc.js';
 import './types/users.js';
 import './types/webauthn.js';
 import './types/security.js';
+import './types/swarm.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());
 

@@ -114,6 +114,8 @@ export interface World {
     apiKey(): Promise<Ref>;
     /** Announces a change of task A (by task and by agent A) and a review item for it, as the swarm does. */
     taskEvent(): Promise<void>;
+    /** Agent A's state changes (a task of agent A starts running), announced to agentStateChanged subscribers. */
+    agentStateEvent(): Promise<void>;
     /** A stored alert; `publish` raises it through the alert service (subscribers hear of it). */
     alert(opts?: { publish?: boolean }): Promise<Ref>;
     /** A refresh token of a new session of the login user. */
@@ -580,6 +582,14 @@ export const OPERATIONS: OperationRow[] = [
         filter((fx) => ({ contentId: fx.contentB.gid })),
       ),
     }),
+  },
+  {
+    type: 'Query',
+    field: 'swarmMetrics',
+    rule: 'metrics:read or analytics:read; an agentId of an agent in scope',
+    query: 'query ($a: ID) { swarmMetrics(hours: 2, agentId: $a) { hour tasksCompleted errors } }',
+    setup: vars((fx) => ({ a: fx.agentA.gid })),
+    cells: cells({ super_admin: 'allow', analyst: 'allow' }),
   },
   {
     type: 'Query',
@@ -1151,6 +1161,27 @@ export const OPERATIONS: OperationRow[] = [
     query: 'subscription ($a: ID) { taskUpdated(agentId: $a) { id status } }',
     setup: vars((fx) => ({ a: fx.agentA.gid })),
     trigger: (w) => w.make.taskEvent(),
+    cells: cells({
+      super_admin: 'allow',
+      agent_operator: ownAgent(
+        OWN_AGENTS,
+        vars((fx) => ({ a: fx.agentA.gid })),
+        vars((fx) => ({ a: fx.agentB.gid })),
+      ),
+      api_user: ownAgent(
+        OWN_AGENTS,
+        vars((fx) => ({ a: fx.agentA.gid })),
+        vars((fx) => ({ a: fx.agentB.gid })),
+      ),
+    }),
+  },
+  {
+    type: 'Subscription',
+    field: 'agentStateChanged',
+    rule: 'agent:read; own agents',
+    query: 'subscription ($a: ID!) { agentStateChanged(agentId: $a) { agentId status activeTasks } }',
+    setup: vars((fx) => ({ a: fx.agentA.gid })),
+    trigger: (w) => w.make.agentStateEvent(),
     cells: cells({
       super_admin: 'allow',
       agent_operator: ownAgent(

@@ -241,6 +241,9 @@ function createWorld(variant: Variant): World & { caller(kind: PrincipalKind): P
         t.app.pubsub.publish(`agent:${agentId}:tasks`, { id: taskId });
         t.app.pubsub.publish('review:items', { id: taskId });
       },
+      async agentStateEvent() {
+        services.activity.started({ id: fx.taskA.id, agentId: fx.agentA.id });
+      },
       async alert(opts = {}) {
         const input = { kind: 'account_locked' as const, severity: 'low' as const, message: 'matrix' };
         const a = opts.publish ? await services.alerts.raise(input) : await db.securityAlert.create({ data: input });

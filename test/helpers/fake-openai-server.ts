@@ -37,6 +37,8 @@ export interface FakeOpenAiServer {
   readonly requests: RecordedRequest[];
   /** Scripts the next replies in order; the last one repeats. */
   respondWith(...replies: FakeReply[]): void;
+  /** Answers each request by its body instead (a model that plans, writes and critiques); null goes back to the script. */
+  route(router: ((body: ChatCompletionBody | undefined) => FakeReply) | null): void;
   close(): Promise<void>;
 }
 
@@ -76,6 +78,7 @@ function completion(reply: { content: string; model?: string; usage?: boolean },
 export async function startFakeOpenAiServer(): Promise<FakeOpenAiServer> {
   const requests: RecordedRequest[] = [];
   let queue: FakeReply[] = [{ content: 'Hello from the fake server.' }];
+  let router: ((body: ChatCompletionBody | undefined) => FakeReply) | null = null;
 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -93,7 +96,7 @@ export async function startFakeOpenAiServer(): Promise<FakeOpenAiServer> {
         send(res, 404, JSON.stringify({ error: { message: `No route ${req.method} ${req.url}`, type: 'not_found' } }));
         return;
       }
-      const reply = (queue.length > 1 ? queue.shift() : queue[0]) as FakeReply;
+      const reply = router ? router(body) : ((queue.length > 1 ? queue.shift() : queue[0]) as FakeReply);
       if ('hang' in reply) return;
       if ('raw' in reply) {
         send(res, reply.status ?? 200, reply.raw, { 'content-type': reply.contentType ?? 'application/json' });
@@ -116,6 +119,9 @@ export async function startFakeOpenAiServer(): Promise<FakeOpenAiServer> {
     respondWith(...replies) {
       if (replies.length === 0) throw new Error('respondWith needs at least one reply');
       queue = replies;
+    },
+    route(next) {
+      router = next;
     },
     close() {
       server.closeAllConnections();

@@ -1,4 +1,4 @@
-// Starts the API. (The swarm's workers will also start from here, in-process, for local use.)
+// Starts the API, and (EMBEDDED_WORKERS, on in development) the swarm's stages beside it.
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { demoUsers } from '../prisma/seed-users.js';
 import { createApp } from './app.js';
@@ -67,9 +67,10 @@ function banner(url: string, graphiql: boolean, agentId = '<an agent id from the
 
     query { trends(filter: { minRelevance: 0.5 }) { edges { node { topic relevanceScore } } } }
 
-    mutation { createTask(input: { agentId: "${agentId}", taskType: GENERATE_CONTENT,
-      context: { goalDescription: "Post about this week's top trend", requiredResources: ["mcp://news/latest"] } })
-      { id status createdAt } }
+    mutation { submitGoal(input: { agentId: "${agentId}",
+      goalDescription: "Post about this week's top trend in our voice" }) { id status } }
+
+    subscription { taskUpdated(agentId: "${agentId}") { id taskType status } }   (in a second tab)
 
 `;
 }

@@ -55,7 +55,8 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   submitGoal: t.prismaField({
     type: 'Goal',
-    description: 'Hands a goal to the agent’s swarm and returns at once (status PLANNING).',
+    description:
+      'Hands a goal to the agent’s swarm and returns at once (status PLANNING). RATE_LIMITED when the agent’s hourly task budget is used up.',
     args: { input: t.arg({ type: SubmitGoalInput, required: true }) },
     resolve: (query, _root, { input }, ctx) =>
       ctx.services.goals.submit({ ...input, agentId: idOf(input.agentId, 'Agent') }, ctx.actor, query),

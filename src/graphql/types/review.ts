@@ -113,7 +113,8 @@ builder.mutationFields((t) => ({
   rejectReview: t.prismaField({
     type: 'Task',
     description:
-      'Rejects an escalated task: its content REJECTED, the task FAILED with error code REJECTED_BY_REVIEWER, its goal FAILED.',
+      'Rejects an escalated task: its content REJECTED, the task FAILED with error code REJECTED_BY_REVIEWER, its goal FAILED ' +
+      'with the tasks that waited for it (GOAL_FAILED).',
     args: {
       taskId: t.arg.globalID({ required: true, for: Task }),
       reason: t.arg.string({

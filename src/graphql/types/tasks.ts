@@ -208,7 +208,8 @@ builder.subscriptionFields((t) => ({
 builder.mutationFields((t) => ({
   createTask: t.prismaField({
     type: 'Task',
-    description: 'Creates a pending task for an active agent.',
+    description:
+      'Creates a pending task for an active agent; the swarm’s Worker picks it up. RATE_LIMITED when the agent’s hourly task budget is used up.',
     args: { input: t.arg({ type: CreateTaskInput, required: true }) },
     resolve: (query, _root, { input }, ctx) =>
       ctx.services.tasks.create({ ...input, agentId: idOf(input.agentId, 'Agent') }, ctx.actor, query),

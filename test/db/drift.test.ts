@@ -152,12 +152,12 @@ describe('schema.prisma ↔ migrated database', () => {
         '    database:      INDEX ON trends USING btree (relevance_score DESC)',
       'AuditLog UNIQUE: index audit_logs_agent_id_action_key is missing from the database (expected UNIQUE ON audit_logs USING btree (agent_id, action))',
       'UserIdentity UNIQUE: index user_identities_subject_issuer_key is missing from the database (expected UNIQUE ON user_identities USING btree (subject, issuer))',
-      'index user_identities_issuer_subject_key: in the database (UNIQUE ON user_identities USING btree (issuer, subject)), but not in schema.prisma',
-      'index security_audit_logs_pkey: in the database (PRIMARY KEY ON security_audit_logs USING btree (id)), but not in schema.prisma',
-      'index idx_security_audit_timestamp: in the database (INDEX ON security_audit_logs USING btree (timestamp DESC)), but not in schema.prisma',
-      'index idx_security_audit_user_id: in the database (INDEX ON security_audit_logs USING btree (user_id)), but not in schema.prisma',
       'index idx_security_audit_action: in the database (INDEX ON security_audit_logs USING btree (action)), but not in schema.prisma',
       'index idx_security_audit_risk_score: in the database (INDEX ON security_audit_logs USING btree (risk_score DESC)), but not in schema.prisma',
+      'index idx_security_audit_timestamp: in the database (INDEX ON security_audit_logs USING btree (timestamp DESC)), but not in schema.prisma',
+      'index idx_security_audit_user_id: in the database (INDEX ON security_audit_logs USING btree (user_id)), but not in schema.prisma',
+      'index security_audit_logs_pkey: in the database (PRIMARY KEY ON security_audit_logs USING btree (id)), but not in schema.prisma',
+      'index user_identities_issuer_subject_key: in the database (UNIQUE ON user_identities USING btree (issuer, subject)), but not in schema.prisma',
     ]);
   });
 
@@ -196,10 +196,10 @@ describe('schema.prisma ↔ migrated database', () => {
       const { shape } = await databaseShape(client, { knownPredicates: KNOWN_PREDICATES });
       expect(diffShapes(expectedShape(loadDatamodel(schemaText)), shape)).toEqual([
         'column wallets.label: in the database, but no field of model Wallet maps to it',
-        'foreign key security_audit_logs(agent_id): in the database (FOREIGN KEY security_audit_logs(agent_id) REFERENCES agents(id) ON DELETE NO ACTION ON UPDATE NO ACTION), but not in schema.prisma',
         'foreign key content(task_id) [content_task_again]: in the database (FOREIGN KEY content(task_id) REFERENCES tasks(id) ON DELETE NO ACTION ON UPDATE NO ACTION), but not in schema.prisma',
-        'index idx_tasks_result: in the database (INDEX ON tasks USING gin (result jsonb_path_ops)), but not in schema.prisma',
+        'foreign key security_audit_logs(agent_id): in the database (FOREIGN KEY security_audit_logs(agent_id) REFERENCES agents(id) ON DELETE NO ACTION ON UPDATE NO ACTION), but not in schema.prisma',
         "index idx_partial: in the database (INDEX ON tasks USING btree (priority) WHERE ((priority)::text = 'high'::text)), but not in schema.prisma",
+        'index idx_tasks_result: in the database (INDEX ON tasks USING gin (result jsonb_path_ops)), but not in schema.prisma',
       ]);
     } finally {
       await client.query('ALTER TABLE wallets DROP COLUMN label');

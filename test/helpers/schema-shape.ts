@@ -236,7 +236,8 @@ export function diffShapes(expected: SchemaShape, actual: SchemaShape): string[]
       else if (h.sql !== w.sql)
         out.push(`${w.origin}: ${what} ${key} differs:\n    schema.prisma: ${w.sql}\n    database:      ${h.sql}`);
     }
-    for (const [key, h] of have) {
+    // In name order: the catalog's order is not stable across databases.
+    for (const [key, h] of [...have].sort(([a], [b]) => a.localeCompare(b))) {
       if (!want.has(key)) out.push(`${what} ${key}: in the database (${h.sql}), but not in schema.prisma`);
     }
   };

@@ -67,7 +67,7 @@ export function spawnStage(
           throw new Error(`${stage} process exited (${code}) before it was ready:\n${out}`);
         }),
       ]),
-      30_000,
+      60_000,
       `the ${stage} process to start`,
     ),
     exited,

@@ -96,7 +96,8 @@ async function expectEachAttemptOnce(goalIds: string[]) {
 
 const ORDER = ['PENDING', 'IN_PROGRESS', 'REVIEW', 'COMPLETE'];
 
-describe('the swarm in separate processes', () => {
+// Processes start (tsx compiles each) and run on a loaded 2-core machine in CI: generous time per test.
+describe('the swarm in separate processes', { timeout: 180_000 }, () => {
   it('streams every status change to graphql-ws and SSE clients, through human review to completion', async () => {
     await Promise.all([start('planner'), start('worker'), start('judge')]);
     const admin = await t.admin();

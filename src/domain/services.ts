@@ -81,7 +81,7 @@ export function createServices(deps: ServiceDeps) {
   return {
     personas: createPersonaService({ db }),
     agents: createAgentService({ db }),
-    tasks: createTaskService({ db, limits: deps.swarmLimits }),
+    tasks: createTaskService({ db, publish: deps.publish, limits: deps.swarmLimits }),
     goals: createGoalService({ db, limits: deps.swarmLimits }),
     review: createReviewService({ db, publish: deps.publish, activity }),
     /** The swarm's live state: agent state and the hourly counters (written by the workers, read by the API). */

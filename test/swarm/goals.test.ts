@@ -77,3 +77,53 @@ describe('submitGoal', () => {
     ).toEqual(['FORBIDDEN']);
   });
 });
+
+describe('a goal that cannot go on', () => {
+  it('fails, with the tasks that waited, when one of its tasks is cancelled', async () => {
+    const goal = await t.app.db.goal.create({
+      data: { agentId: agent.id, description: 'two steps', status: 'running' },
+    });
+    const first = await t.app.db.task.create({
+      data: {
+        agentId: agent.id,
+        goalId: goal.id,
+        taskType: 'fetch_trends',
+        priority: 'medium',
+        status: 'in_progress',
+        context: {},
+      },
+    });
+    const second = await t.app.db.task.create({
+      data: {
+        agentId: agent.id,
+        goalId: goal.id,
+        taskType: 'generate_content',
+        priority: 'medium',
+        dependsOn: [first.id],
+        context: {},
+      },
+    });
+    const cancelled = await t.ok<{
+      cancelTask: { status: string; executionTimeMs: number | null; error: { code: string } };
+    }>('mutation ($id: ID!) { cancelTask(id: $id, reason: "wrong goal") { status executionTimeMs error { code } } }', {
+      id: gid('Task', first.id),
+    });
+    expect(cancelled.cancelTask).toMatchObject({ status: 'FAILED', error: { code: 'CANCELLED' } });
+    expect(cancelled.cancelTask.executionTimeMs).not.toBeNull();
+    const view = await t.ok<{
+      goal: {
+        status: string;
+        tasks: { id: string; status: string; error: { code: string; message: string } | null }[];
+      };
+    }>('query ($id: ID!) { goal(id: $id) { status tasks { id status error { code message } } } }', {
+      id: gid('Goal', goal.id),
+    });
+    expect(view.goal.status).toBe('FAILED');
+    const waiting = view.goal.tasks.find((x) => x.id === gid('Task', second.id));
+    expect(waiting).toMatchObject({ status: 'FAILED', error: { code: 'GOAL_FAILED' } });
+    expect(waiting?.error?.message).toContain('wrong goal');
+    // Cancelling again is refused: the task is finished.
+    const again = await t.gql('mutation ($id: ID!) { cancelTask(id: $id) { status } }', { id: gid('Task', first.id) });
+    expect(codes(again)).toEqual(['CONFLICT']);
+  });
+});

@@ -9,7 +9,9 @@ import { ConflictError, NotFoundError } from '../shared/errors.js';
 import { agentIdWithin, oneOf, statusIn, timeRange } from '../shared/filters.js';
 import { lockStatusRow } from '../shared/locking.js';
 import { goalContextFields, nonBlank, parseInput, score, uuid, withDefault } from '../shared/validation.js';
+import { announceTask, type Publish } from '../swarm/events.js';
 import { workJob } from '../swarm/jobs.js';
+import { failGoal } from '../swarm/judgement.js';
 import { enqueue } from '../swarm/outbox.js';
 import { lockQuota, requireTaskBudgetOrReject, SPEC_LIMITS, type SwarmLimits } from './limits.js';
 import {
@@ -21,6 +23,7 @@ import {
   type TaskType,
   taskStatusOf,
 } from './task.model.js';
+import { moveTask } from './task-state.js';
 
 const createSchema = z.object({
   agentId: uuid,
@@ -71,7 +74,15 @@ export function taskOrderBy(order: TaskOrder = 'CREATED_AT_DESC'): Prisma.TaskOr
   return [{ createdAt: dir }, { id: dir }];
 }
 
-export function createTaskService({ db, limits = SPEC_LIMITS }: { db: Database; limits?: SwarmLimits }) {
+export function createTaskService({
+  db,
+  publish,
+  limits = SPEC_LIMITS,
+}: {
+  db: Database;
+  publish?: Publish;
+  limits?: SwarmLimits;
+}) {
   return {
     get: (id: string, query: Query = {}) => db.task.findUnique({ ...query, where: { id } }),
     list: (filter: TaskFilter | undefined, order: TaskOrder | undefined, page: Page) =>
@@ -114,10 +125,14 @@ export function createTaskService({ db, limits = SPEC_LIMITS }: { db: Database; 
       });
     },
 
-    /** Cancelling ends a live task as `failed` with a CANCELLED result; finished tasks cannot be cancelled. */
+    /**
+     * Cancelling ends a live task as `failed` with a CANCELLED result (through the state machine, so a worker holding
+     * the task cannot finish it afterwards), and with it the task's goal and the goal's tasks that had not started.
+     * Finished tasks cannot be cancelled.
+     */
     async cancel(id: string, reason: string | null | undefined, actor: Actor, query: Query = {}) {
       const why = parseInput(nonBlank(1000).nullish(), reason, ['reason']) ?? null;
-      return db.$transaction(async (tx) => {
+      const done = await db.$transaction(async (tx) => {
         // Lock the row so a worker cannot finish it between our check and our write.
         const row = await lockStatusRow(tx, 'tasks', id);
         if (!row) throw new NotFoundError('Task', id);
@@ -129,25 +144,27 @@ export function createTaskService({ db, limits = SPEC_LIMITS }: { db: Database; 
             `is ${status.toUpperCase()}; only PENDING, IN_PROGRESS or REVIEW tasks can be cancelled.`,
           );
         }
-        const task = await tx.task.update({
-          ...query,
-          where: { id },
-          data: {
-            status: 'failed',
-            result: {
-              error: { code: 'CANCELLED', message: why ?? 'Cancelled by an operator.' },
-              cancelledFrom: status,
-            },
-          },
+        const current = await tx.task.findUniqueOrThrow({ where: { id }, select: { version: true, goalId: true } });
+        const message = why ?? 'Cancelled by an operator.';
+        await moveTask(tx, {
+          id,
+          from: status,
+          to: 'failed',
+          expectedVersion: current.version,
+          result: { error: { code: 'CANCELLED', message }, cancelledFrom: status },
         });
+        const ended = current.goalId ? await failGoal(tx, current.goalId, `Task ${id} was cancelled: ${message}`) : [];
+        const task = await tx.task.findUniqueOrThrow({ ...query, where: { id } });
         await writeAudit(tx, {
           agentId: row.agent_id,
           action: 'task.cancelled',
           actor,
           details: { taskId: id, from: status, reason: why },
         });
-        return task;
+        return { task, agentId: row.agent_id, ended };
       });
+      for (const taskId of [id, ...done.ended]) announceTask({ publish }, { id: taskId, agentId: done.agentId });
+      return done.task;
     },
   };
 }

@@ -3,13 +3,14 @@
 // decision applied once, audited with the reviewer, and open only to those who may make it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../prisma/seed.js';
+import { REVIEW_ITEMS_TOPIC } from '../../src/domain/swarm/events.js';
 import type { LanguageModel } from '../../src/platform/llm/llm.js';
 import { createOfflineLanguageModel } from '../../src/platform/llm/offline-composer.js';
 import type { Swarm } from '../../src/swarm/engine.js';
 import { codes, type Identity, startTestApp, type TestApp } from '../helpers/app.js';
 import { gid, makeAgent, makeTask, uuidOf } from '../helpers/fixtures.js';
 import { startTestSwarm } from '../helpers/swarm.js';
-import { eventually } from '../helpers/ws-client.js';
+import { eventually, subscribeSse } from '../helpers/ws-client.js';
 
 let t: TestApp;
 let swarm: Swarm;
@@ -320,5 +321,40 @@ describe('human review', () => {
     expect(res.data?.requestChanges).toEqual({ status: 'IN_PROGRESS', attempts: 2 });
     const [audit] = await auditOf('review.changes_requested', uuidOf(taskGid));
     expect(audit?.details).toMatchObject({ actor: { kind: 'user', id: operator.userId } });
+  });
+});
+
+describe('reviewItemAdded', () => {
+  it('tells a reviewer limited to assigned agents only of their items', async () => {
+    const base = await t.app.listen();
+    const stream = await subscribeSse<{ reviewItemAdded: { id: string } | null }>(
+      `${base}/graphql`,
+      'subscription { reviewItemAdded { id } }',
+      operator.headers,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const draftFor = async (agent: string) => {
+      const task = await makeTask(t.app.db, agent, { status: 'review' });
+      const content = await t.app.db.content.create({
+        data: { agentId: agent, taskId: task.id, contentType: 'text', contentData: 'draft' },
+      });
+      return { task, content };
+    };
+    const other = await draftFor((await makeAgent(t.app.db, 'not-assigned')).id);
+    const mine = await draftFor(agentId);
+    t.app.pubsub.publish(REVIEW_ITEMS_TOPIC, { id: other.task.id });
+    t.app.pubsub.publish(REVIEW_ITEMS_TOPIC, { id: mine.task.id });
+    const ids = () => stream.received.map((r) => r.data?.reviewItemAdded?.id);
+    await eventually(() => ids().includes(gid('Content', mine.content.id)) || undefined, 10_000, 'the operator’s item');
+    await new Promise((r) => setTimeout(r, 300));
+    // (The swarm of the tests above may announce more of agent A's drafts meanwhile; none of another agent's.)
+    expect(ids()).not.toContain(gid('Content', other.content.id));
+    const agents = await t.app.db.content.findMany({
+      where: { id: { in: ids().map((id) => uuidOf(id as string)) } },
+      select: { agentId: true },
+    });
+    expect(agents.every((c) => c.agentId === agentId)).toBe(true);
+    expect(stream.received.every((r) => codes(r as never).length === 0)).toBe(true);
+    stream.close();
   });
 });

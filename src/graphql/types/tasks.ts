@@ -2,6 +2,7 @@
 
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { GraphQLError } from 'graphql';
+import { filter, pipe } from 'graphql-yoga';
 import { agentTasksTopic, REVIEW_ITEMS_TOPIC, taskTopic } from '../../domain/swarm/events.js';
 import {
   TASK_PRIORITIES,
@@ -193,9 +194,19 @@ builder.subscriptionFields((t) => ({
     type: 'Content',
     nullable: true,
     description:
-      'The draft of a task the Judge sent to a human; metadata.review says why (null for work without a draft, ' +
+      'The draft of a task the Judge sent to a human (of the caller’s agents, for callers limited to assigned agents); metadata.review says why (null for work without a draft, ' +
       'such as a transfer). Reviewers read content, not tasks.',
-    subscribe: (_root, _args, ctx) => ctx.pubsub.subscribe(REVIEW_ITEMS_TOPIC),
+    // A reviewer limited to assigned agents hears only of their items (others are skipped, not refused).
+    subscribe: (_root, _args, ctx) =>
+      pipe(
+        ctx.pubsub.subscribe(REVIEW_ITEMS_TOPIC),
+        filter(async ({ id }: { id: string }) => {
+          const within = ctx.access.agentIds;
+          if (!within) return true;
+          const agentId = await ctx.access.agentOfTask(id);
+          return agentId != null && within.includes(agentId);
+        }),
+      ),
     resolve: (query, payload: { id: string }, _args, ctx) =>
       ctx.db.content.findFirst({
         ...query,

@@ -1,5 +1,6 @@
 // The swarm's stages in-process beside a test app: the same database, Redis prefix, pub/sub, agent state and
 // limits, the offline language model unless a test brings its own, and a fast relay.
+import type { LanguageModel } from '../../src/platform/llm/llm.js';
 import { createOfflineLanguageModel } from '../../src/platform/llm/offline-composer.js';
 import { type SwarmOptions, startSwarm } from '../../src/swarm/engine.js';
 import type { TestApp } from './app.js';
@@ -20,4 +21,30 @@ export function startTestSwarm(t: TestApp, opts: Partial<SwarmOptions> = {}) {
     heartbeatMs: t.app.config.swarm.heartbeatMs,
     ...opts,
   });
+}
+
+/**
+ * The offline model, except that writing (complete) waits while the gate is closed: tests hold tasks IN_PROGRESS
+ * for as long as they need. Starts open; `close()` shuts it, `open()` lets every waiting and later call through.
+ */
+export function gatedLanguageModel() {
+  const offline = createOfflineLanguageModel();
+  let gate: Promise<void> = Promise.resolve();
+  let release: () => void = () => undefined;
+  const llm: LanguageModel = {
+    ...offline,
+    plan: (r) => offline.plan(r),
+    critique: (r) => offline.critique(r),
+    complete: async (r) => {
+      await gate;
+      return offline.complete(r);
+    },
+  };
+  return {
+    llm,
+    close() {
+      gate = new Promise((r) => (release = r));
+    },
+    open: () => release(),
+  };
 }

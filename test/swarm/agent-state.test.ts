@@ -3,12 +3,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../prisma/seed.js';
 import { createSwarmActivity, hourBucket } from '../../src/domain/swarm/activity.js';
-import type { Completion, LanguageModel } from '../../src/platform/llm/llm.js';
-import { createOfflineLanguageModel } from '../../src/platform/llm/offline-composer.js';
 import type { Swarm } from '../../src/swarm/engine.js';
 import { codes, startTestApp, type TestApp } from '../helpers/app.js';
 import { gid, makeAgent, uuidOf } from '../helpers/fixtures.js';
-import { startTestSwarm } from '../helpers/swarm.js';
+import { gatedLanguageModel, startTestSwarm } from '../helpers/swarm.js';
 import { connectWs, eventually, within } from '../helpers/ws-client.js';
 
 const HEARTBEAT_MS = 200;
@@ -16,29 +14,16 @@ let t: TestApp;
 let swarm: Swarm;
 let base: string;
 let agentId: string;
-let release: () => void = () => undefined;
-let gate: Promise<void> = Promise.resolve();
-
-/** The offline model, except that writing waits for the test to open the gate. */
-const offline = createOfflineLanguageModel();
-const gated: LanguageModel = {
-  ...offline,
-  plan: (r) => offline.plan(r),
-  critique: (r) => offline.critique(r),
-  complete: async (r): Promise<Completion> => {
-    await gate;
-    return offline.complete(r);
-  },
-};
+const gated = gatedLanguageModel();
 
 beforeAll(async () => {
   t = await startTestApp({ SWARM_HEARTBEAT_MS: String(HEARTBEAT_MS) });
   agentId = (await seedDemo(t.app.db)).agentId;
   base = await t.app.listen();
-  swarm = startTestSwarm(t, { llm: gated });
+  swarm = startTestSwarm(t, { llm: gated.llm });
 });
 afterAll(async () => {
-  release();
+  gated.open();
   await swarm?.close();
   await t?.close();
 });
@@ -60,7 +45,7 @@ type StateEvent = { agentStateChanged: { status: string; activeTasks: number; la
 
 describe('agent state', () => {
   it('is BUSY with its current task while a worker runs it, beats, and goes IDLE after', async () => {
-    gate = new Promise((r) => (release = r));
+    gated.close();
     const admin = await t.admin();
     const ws = connectWs(`${base.replace(/^http/, 'ws')}/graphql`, { authorization: admin.headers.authorization });
     await within(ws.connected, 10_000, 'connection_ack');
@@ -103,7 +88,7 @@ describe('agent state', () => {
     );
     expect([...beats].sort((a, b) => a - b)).toEqual(beats);
 
-    release();
+    gated.open();
     // Once the whole goal is done, the agent is idle again (it may go idle between the plan's tasks, too).
     const idle = await eventually(
       async () => {

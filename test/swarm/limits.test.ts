@@ -12,13 +12,11 @@ import {
   SPEC_LIMITS,
   type SwarmLimits,
 } from '../../src/domain/tasks/limits.js';
-import type { Completion, LanguageModel } from '../../src/platform/llm/llm.js';
-import { createOfflineLanguageModel } from '../../src/platform/llm/offline-composer.js';
 import { jobIdOf } from '../../src/platform/queue/queues.js';
 import type { Swarm } from '../../src/swarm/engine.js';
 import { codes, startTestApp, type TestApp } from '../helpers/app.js';
 import { gid, makeAgent, makeTask } from '../helpers/fixtures.js';
-import { startTestSwarm } from '../helpers/swarm.js';
+import { gatedLanguageModel, startTestSwarm } from '../helpers/swarm.js';
 import { eventually } from '../helpers/ws-client.js';
 
 let t: TestApp;
@@ -126,19 +124,9 @@ describe('tasks running at once, and content per hour', () => {
   it('lets exactly the limit of concurrent starts through, however many race', async () => {
     const agent = await makeAgent(t.app.db, 'racer');
     const tasks = await Promise.all(Array.from({ length: 6 }, () => makeTask(t.app.db, agent.id)));
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const offline = createOfflineLanguageModel();
-    const llm: LanguageModel = {
-      ...offline,
-      plan: (r) => offline.plan(r),
-      critique: (r) => offline.critique(r),
-      complete: async (r): Promise<Completion> => {
-        await gate;
-        return offline.complete(r);
-      },
-    };
-    const deps = { db: t.app.db, llm, limits: t.app.config.swarm.limits };
+    const gated = gatedLanguageModel();
+    gated.close();
+    const deps = { db: t.app.db, llm: gated.llm, limits: t.app.config.swarm.limits };
     const runs = tasks.map((task) =>
       executeTask(deps, task.id).then(
         () => 'ran',
@@ -147,7 +135,7 @@ describe('tasks running at once, and content per hour', () => {
     );
     const inProgress = () => t.app.db.task.count({ where: { agentId: agent.id, status: 'in_progress' } });
     await eventually(async () => ((await inProgress()) === 2 ? true : undefined), 10_000, 'two tasks to start');
-    release();
+    gated.open();
     const outcomes = await Promise.all(runs);
     expect(outcomes.filter((o) => o === 'ran')).toHaveLength(2);
     const deferred = outcomes.filter((o): o is QuotaDeferral => o instanceof QuotaDeferral);

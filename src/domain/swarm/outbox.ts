@@ -31,9 +31,10 @@ export interface RelayDeps {
 export function createOutboxRelay({ db, send, batchSize = 100, onError }: RelayDeps) {
   return {
     /**
-     * Dispatches up to one batch of pending messages, oldest first; returns how many were dispatched. Concurrent
-     * relays skip each other's rows (FOR UPDATE SKIP LOCKED). A message that cannot be sent stays pending, with its
-     * error recorded, and ends the batch so order is kept.
+     * Dispatches up to one batch of pending messages, oldest first; returns how many were dispatched. The batch is
+     * sent at once (the queue pipelines the adds) and marked dispatched in one statement. Concurrent relays skip each
+     * other's rows (FOR UPDATE SKIP LOCKED). A message that cannot be sent stays pending, with its error recorded,
+     * for the next run.
      */
     async runOnce(): Promise<number> {
       return db.$transaction(async (tx) => {
@@ -45,26 +46,34 @@ export function createOutboxRelay({ db, send, batchSize = 100, onError }: RelayD
            ORDER BY id
            LIMIT ${batchSize}
            FOR UPDATE SKIP LOCKED`;
-        let sent = 0;
-        for (const row of batch) {
-          const message = { id: row.id, topic: row.topic, payload: row.payload, dedupeKey: row.dedupe_key };
-          try {
-            await send(message);
-          } catch (err) {
-            onError?.(err, message);
-            await tx.outboxMessage.update({
-              where: { id: row.id },
-              data: { attempts: { increment: 1 }, lastError: err instanceof Error ? err.message : String(err) },
-            });
-            break;
+        const messages = batch.map((row) => ({
+          id: row.id,
+          topic: row.topic,
+          payload: row.payload,
+          dedupeKey: row.dedupe_key,
+        }));
+        const outcomes = await Promise.allSettled(messages.map((m) => send(m)));
+        const sent: bigint[] = [];
+        for (const [i, outcome] of outcomes.entries()) {
+          const message = messages[i] as OutboxMessage;
+          if (outcome.status === 'fulfilled') {
+            sent.push(message.id);
+            continue;
           }
+          const err: unknown = outcome.reason;
+          onError?.(err, message);
           await tx.outboxMessage.update({
-            where: { id: row.id },
+            where: { id: message.id },
+            data: { attempts: { increment: 1 }, lastError: err instanceof Error ? err.message : String(err) },
+          });
+        }
+        if (sent.length > 0) {
+          await tx.outboxMessage.updateMany({
+            where: { id: { in: sent } },
             data: { dispatchedAt: new Date(), attempts: { increment: 1 } },
           });
-          sent += 1;
         }
-        return sent;
+        return sent.length;
       });
     },
 

@@ -144,7 +144,7 @@ export function renderMarkdown(r: SwarmBenchResult): string {
  * JSON with rounded numbers (NaN → null), laid out as the project's formatter lays it out (short lists of numbers on
  * one line), so `biome check .` accepts the file.
  */
-export function renderJson(r: SwarmBenchResult): string {
+export function renderJson(r: object): string {
   const text = JSON.stringify(
     r,
     (_key, value: unknown) => {

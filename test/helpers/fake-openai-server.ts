@@ -1,6 +1,8 @@
 // A real HTTP server on 127.0.0.1 that speaks the OpenAI chat-completions protocol (POST /v1/chat/completions),
 // so the production LLM adapter is exercised over the wire. It records every request and answers from a queue of
 // scripted replies: content, an HTTP error status, a raw (e.g. malformed) body, or a hang that never answers.
+// It also speaks POST /v1/embeddings (recorded apart, in embeddingRequests, with a queue of its own): by default it
+// answers every text with a deterministic bag-of-words vector (fakeEmbedding), so texts sharing words are near.
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -31,6 +33,33 @@ export type FakeReply =
   /** Accept the request and never answer. */
   | { hang: true };
 
+export interface EmbeddingsBody {
+  model: string;
+  input: string | string[];
+  dimensions?: number;
+  encoding_format?: 'float' | 'base64';
+  [key: string]: unknown;
+}
+
+export interface RecordedEmbeddingsRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: EmbeddingsBody | undefined;
+}
+
+export type FakeEmbeddingsReply =
+  /** fakeEmbedding of every input, `dimension` long (default: the request's `dimensions`, else 1536). */
+  | { fake: true; dimension?: number; model?: string }
+  /** These vectors, as they are (wrong counts and lengths included). */
+  | { embeddings: number[][]; indexes?: number[] }
+  /** An OpenAI-style error with this HTTP status. */
+  | { status: number; message?: string; headers?: Record<string, string> }
+  /** This exact body (status 200 unless given). */
+  | { raw: string; status?: number; contentType?: string }
+  /** Accept the request and never answer. */
+  | { hang: true };
+
 export interface FakeOpenAiServer {
   /** Base URL to give the SDK, ending in /v1. */
   readonly baseUrl: string;
@@ -39,7 +68,60 @@ export interface FakeOpenAiServer {
   respondWith(...replies: FakeReply[]): void;
   /** Answers each request by its body instead (a model that plans, writes and critiques); null goes back to the script. */
   route(router: ((body: ChatCompletionBody | undefined) => FakeReply) | null): void;
+  /** Requests to POST /v1/embeddings (not in `requests`). */
+  readonly embeddingRequests: RecordedEmbeddingsRequest[];
+  /** Scripts the next embeddings replies in order; the last one repeats. The default is { fake: true }. */
+  respondToEmbeddingsWith(...replies: FakeEmbeddingsReply[]): void;
   close(): Promise<void>;
+}
+
+/**
+ * A deterministic unit vector for a text: each lower-cased word adds ±1 at four hashed positions, so texts that
+ * share words point in similar directions. Not a language model — enough to test code that embeds.
+ */
+export function fakeEmbedding(text: string, dimension: number): number[] {
+  const v = new Array<number>(dimension).fill(0);
+  const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  for (const word of words.length > 0 ? words : ['']) {
+    let h = 2_166_136_261;
+    for (const ch of word) h = Math.imul(h ^ (ch.codePointAt(0) as number), 16_777_619) >>> 0;
+    for (let k = 0; k < 4; k++) {
+      h = Math.imul(h ^ (h >>> 15), 2_246_822_519) >>> 0;
+      const i = h % dimension;
+      v[i] = (v[i] as number) + (h & 1 ? 1 : -1);
+    }
+  }
+  const norm = Math.hypot(...v) || 1;
+  return v.map((x) => x / norm);
+}
+
+function embeddingsAnswer(reply: FakeEmbeddingsReply, body: EmbeddingsBody | undefined): [number, string] {
+  if ('hang' in reply) return [0, ''];
+  if ('raw' in reply) return [reply.status ?? 200, reply.raw];
+  if ('status' in reply) {
+    const error = { message: reply.message ?? `Fake error ${reply.status}`, type: 'fake_error', param: null };
+    return [reply.status, JSON.stringify({ error })];
+  }
+  const inputs = body === undefined ? [] : Array.isArray(body.input) ? body.input : [body.input];
+  const vectors =
+    'embeddings' in reply
+      ? reply.embeddings
+      : inputs.map((t) => fakeEmbedding(String(t), reply.dimension ?? body?.dimensions ?? 1536));
+  const indexes = 'embeddings' in reply ? reply.indexes : undefined;
+  const base64 = body?.encoding_format === 'base64';
+  return [
+    200,
+    JSON.stringify({
+      object: 'list',
+      model: ('model' in reply ? reply.model : undefined) ?? body?.model ?? 'unknown',
+      data: vectors.map((embedding, i) => ({
+        object: 'embedding',
+        index: indexes?.[i] ?? i,
+        embedding: base64 ? Buffer.from(new Float32Array(embedding).buffer).toString('base64') : embedding,
+      })),
+      usage: { prompt_tokens: inputs.join(' ').length >> 2, total_tokens: inputs.join(' ').length >> 2 },
+    }),
+  ];
 }
 
 function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) {
@@ -79,12 +161,32 @@ export async function startFakeOpenAiServer(): Promise<FakeOpenAiServer> {
   const requests: RecordedRequest[] = [];
   let queue: FakeReply[] = [{ content: 'Hello from the fake server.' }];
   let router: ((body: ChatCompletionBody | undefined) => FakeReply) | null = null;
+  const embeddingRequests: RecordedEmbeddingsRequest[] = [];
+  let embeddingsQueue: FakeEmbeddingsReply[] = [{ fake: true }];
 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8');
+      if (req.method === 'POST' && req.url === '/v1/embeddings') {
+        let body: EmbeddingsBody | undefined;
+        try {
+          body = JSON.parse(text) as EmbeddingsBody;
+        } catch {
+          body = undefined;
+        }
+        embeddingRequests.push({ method: req.method, url: req.url, headers: req.headers, body });
+        const reply = (
+          embeddingsQueue.length > 1 ? embeddingsQueue.shift() : embeddingsQueue[0]
+        ) as FakeEmbeddingsReply;
+        const [status, answer] = embeddingsAnswer(reply, body);
+        if (status === 0) return;
+        const headers = 'headers' in reply ? reply.headers : undefined;
+        const contentType = 'contentType' in reply ? reply.contentType : undefined;
+        send(res, status, answer, { ...(contentType ? { 'content-type': contentType } : {}), ...headers });
+        return;
+      }
       let body: ChatCompletionBody | undefined;
       try {
         body = JSON.parse(text) as ChatCompletionBody;
@@ -122,6 +224,11 @@ export async function startFakeOpenAiServer(): Promise<FakeOpenAiServer> {
     },
     route(next) {
       router = next;
+    },
+    embeddingRequests,
+    respondToEmbeddingsWith(...replies) {
+      if (replies.length === 0) throw new Error('respondToEmbeddingsWith needs at least one reply');
+      embeddingsQueue = replies;
     },
     close() {
       server.closeAllConnections();

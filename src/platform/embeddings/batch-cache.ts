@@ -1,0 +1,38 @@
+// Large, repeated batches (the moderation pipeline's few-shot examples: hundreds of fixed texts every process embeds
+// at start) are kept on disk, keyed by the model and the exact texts: the second process to start reads them in
+// milliseconds instead of embedding for seconds. Small batches (the texts of live work) are never cached.
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Embedder } from './embeddings.js';
+
+/** Batches at least this large are cached. */
+export const CACHED_BATCH_SIZE = 100;
+
+export function withBatchCache(embedder: Embedder, dir: string | undefined): Embedder {
+  if (!dir) return embedder;
+  return {
+    id: embedder.id,
+    async embed(texts) {
+      if (texts.length < CACHED_BATCH_SIZE) return embedder.embed(texts);
+      const key = createHash('sha256')
+        .update(JSON.stringify([embedder.id, texts]))
+        .digest('hex');
+      const file = join(dir, `${key}.json`);
+      try {
+        const cached = JSON.parse(await readFile(file, 'utf8')) as number[][];
+        if (Array.isArray(cached) && cached.length === texts.length) return cached;
+      } catch {
+        // Not cached yet (or unreadable): embed and write it.
+      }
+      const vectors = await embedder.embed(texts);
+      // Write then rename: a reader never sees half a file, and concurrent writers of the same key agree.
+      const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+      await mkdir(dir, { recursive: true })
+        .then(() => writeFile(tmp, JSON.stringify(vectors)))
+        .then(() => rename(tmp, file))
+        .catch(() => undefined);
+      return vectors;
+    },
+  };
+}

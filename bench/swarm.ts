@@ -6,8 +6,10 @@
 // subscription). Then a bare BullMQ three-step chain as the baseline, and the latency from each task change to its
 // subscription event. Prints a Markdown table and writes bench/results/swarm.{md,json}. See docs/benchmarks.md.
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import os, { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -121,6 +123,7 @@ function benchConfig(run: {
   redisUrl: string;
   redisKeyPrefix: string;
   concurrency: number | undefined;
+  vectorDir: string;
 }): Config {
   return loadConfig({
     ...BENCH_ENV,
@@ -130,6 +133,7 @@ function benchConfig(run: {
     DATABASE_URL: run.databaseUrl,
     REDIS_URL: run.redisUrl,
     REDIS_KEY_PREFIX: run.redisKeyPrefix,
+    VECTOR_STORE_DIR: run.vectorDir,
   });
 }
 
@@ -306,11 +310,14 @@ async function run(opts: Options, cleanup: Cleanup): Promise<SwarmBenchResult> {
 
   log(`creating and migrating database chimera_bench_${runId}`);
   const databaseUrl = await createMigratedDatabase(cleanup, where.databaseUrl, `chimera_bench_${runId}`);
+  const vectorDir = mkdtempSync(join(tmpdir(), 'chimera-bench-vectors-'));
+  cleanup.add('remove the vector store', async () => rmSync(vectorDir, { recursive: true, force: true }));
   const config = benchConfig({
     databaseUrl,
     redisUrl: where.redisUrl,
     redisKeyPrefix: `${runPrefix}app:`,
     concurrency: opts.concurrency,
+    vectorDir,
   });
   const { concurrency } = config.swarm;
 
@@ -369,6 +376,9 @@ async function run(opts: Options, cleanup: Cleanup): Promise<SwarmBenchResult> {
       onError: (err) => swarmLogger.warn({ err }, 'agent state update failed'),
     }),
     limits: config.swarm.limits,
+    memory: app.services.memory,
+    moderator: app.services.moderator,
+    embedder: app.services.embedder,
     redisUrl: config.redisUrl,
     keyPrefix: config.redisKeyPrefix,
     logger: swarmLogger,

@@ -11,6 +11,7 @@ import { createDatabase } from './platform/db/prisma.js';
 import { createLogger, type Logger } from './platform/log/logger.js';
 import { createRedisEventTarget } from './platform/pubsub/redis-event-target.js';
 import { createRedis } from './platform/redis/redis.js';
+import { createSemanticStores } from './platform/vector/lazy.js';
 import { attachGraphQLWs, type GraphQLWsServer } from './platform/ws/graphql-ws.js';
 import { authenticateRequest, createGraphQLServer, credentialOf } from './server.js';
 
@@ -47,7 +48,11 @@ export function createApp(config: Config, options: AppOptions = {}) {
   if (config.encryptionKeyIsDevelopmentDefault) {
     logger.warn('ENCRYPTION_KEY is not set: using the built-in development key (never do this in production)');
   }
+  // Semantic memory: the embedder loads its model on first use, the vector store opens on first use.
+  const { embedder, vectors } = createSemanticStores(config.memory);
   const services = createServices({
+    embedder,
+    vectors,
     db,
     redis,
     box: createSecretBox(config.encryptionKey),
@@ -109,7 +114,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
       }
       // quit() waits for a connection that may never come; disconnect() when Redis is unreachable.
       const closeRedis = (r: typeof redis) => (r.status === 'ready' ? r.quit() : r.disconnect());
-      await Promise.allSettled([db.$disconnect(), closeRedis(redis), closeRedis(subscriber)]);
+      await Promise.allSettled([db.$disconnect(), closeRedis(redis), closeRedis(subscriber), vectors.close()]);
     },
   };
 }

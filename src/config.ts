@@ -1,4 +1,6 @@
 // The one place that reads the environment. Everything else receives a Config.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 import type { SwarmLimits } from './domain/tasks/limits.js';
 
@@ -70,6 +72,20 @@ const envSchema = z.object({
   SWARM_TASKS_PER_HOUR: z.coerce.number().int().min(1).max(10_000_000).default(1_000),
   SWARM_CONTENT_PER_AGENT_PER_HOUR: z.coerce.number().int().min(1).max(10_000_000).default(25),
   SWARM_CONTENT_PER_HOUR: z.coerce.number().int().min(1).max(10_000_000).default(500),
+  // Semantic memory (src/platform/embeddings, src/platform/vector; docs/memory.md). Empty strings count as unset.
+  // Embeddings use the OPENAI_* connection and LLM_TIMEOUT_MS / LLM_MAX_RETRIES above.
+  EMBEDDINGS_PROVIDER: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['offline', 'openai']).optional()),
+  EMBEDDINGS_MODEL: z.string().min(1).default('text-embedding-3-small'),
+  EMBEDDINGS_DIMENSION: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.coerce.number().int().min(1).max(65_536).optional(),
+  ),
+  VECTOR_STORE: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['lancedb', 'weaviate']).optional()),
+  VECTOR_STORE_DIR: z.string().min(1).default('./data/vectors'),
+  WEAVIATE_URL: z.url().or(z.literal('')).optional(),
+  WEAVIATE_API_KEY: z.string().optional(),
+  // Where large fixed batches of embeddings (the moderation examples) are cached between processes; '' turns it off.
+  EMBEDDINGS_CACHE_DIR: z.string().default(join(tmpdir(), 'chimera-embedding-cache')),
 });
 
 /** An external OpenID Connect issuer whose ID tokens Chimera accepts (Google Workspace, Azure AD, …). */
@@ -152,6 +168,30 @@ export type Config = Readonly<{
     heartbeatMs: number;
     limits: Readonly<SwarmLimits>;
   }>;
+  /** Semantic memory: which model embeds text, and where the vectors live (docs/memory.md). */
+  memory: Readonly<{
+    embeddings: Readonly<{
+      /** Where large fixed batches of embeddings are cached between processes (undefined: not at all). */
+      cacheDir: string | undefined;
+      /** 'offline' (Universal Sentence Encoder, 512 dimensions, no network) or 'openai' (any compatible server). */
+      provider: 'offline' | 'openai';
+      /** The OpenAI embedding model (unused offline). */
+      model: string;
+      /** The vector length asked of the OpenAI model; undefined: the model's own. */
+      dimension: number | undefined;
+      apiKey: string | undefined;
+      baseUrl: string | undefined;
+      timeoutMs: number;
+      maxRetries: number;
+    }>;
+    vectorStore: Readonly<{
+      /** 'lancedb' (embedded, files under dir) or 'weaviate' (the server at weaviateUrl). */
+      kind: 'lancedb' | 'weaviate';
+      dir: string;
+      weaviateUrl: string | undefined;
+      weaviateApiKey: string | undefined;
+    }>;
+  }>;
 }>;
 
 export class ConfigError extends Error {
@@ -231,6 +271,33 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         contentPerAgentPerHour: e.SWARM_CONTENT_PER_AGENT_PER_HOUR,
         contentPerHour: e.SWARM_CONTENT_PER_HOUR,
       }),
+    }),
+    memory: memoryConfig(e),
+  });
+}
+
+function memoryConfig(e: z.infer<typeof envSchema>): Config['memory'] {
+  const weaviateUrl = e.WEAVIATE_URL || undefined;
+  const kind = e.VECTOR_STORE ?? (weaviateUrl ? 'weaviate' : 'lancedb');
+  if (kind === 'weaviate' && !weaviateUrl) {
+    throw new ConfigError('Invalid configuration:\n  WEAVIATE_URL: required when VECTOR_STORE=weaviate');
+  }
+  return Object.freeze({
+    embeddings: Object.freeze({
+      cacheDir: e.EMBEDDINGS_CACHE_DIR || undefined,
+      provider: e.EMBEDDINGS_PROVIDER ?? (e.OPENAI_API_KEY || e.OPENAI_BASE_URL ? 'openai' : 'offline'),
+      model: e.EMBEDDINGS_MODEL,
+      dimension: e.EMBEDDINGS_DIMENSION,
+      apiKey: e.OPENAI_API_KEY || undefined,
+      baseUrl: e.OPENAI_BASE_URL || undefined,
+      timeoutMs: e.LLM_TIMEOUT_MS,
+      maxRetries: e.LLM_MAX_RETRIES,
+    }),
+    vectorStore: Object.freeze({
+      kind,
+      dir: e.VECTOR_STORE_DIR,
+      weaviateUrl,
+      weaviateApiKey: e.WEAVIATE_API_KEY || undefined,
     }),
   });
 }

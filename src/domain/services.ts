@@ -3,6 +3,8 @@ import type { Redis } from 'ioredis';
 import type { PasswordHasher } from '../platform/crypto/password.js';
 import type { SecretBox } from '../platform/crypto/secret-box.js';
 import type { Database } from '../platform/db/prisma.js';
+import type { Embedder } from '../platform/embeddings/embeddings.js';
+import type { VectorStore } from '../platform/vector/vector-store.js';
 import { createAgentService } from './agents/agents.service.js';
 import { createAuditService } from './audit/audit.service.js';
 import { createAuthService } from './auth/auth.service.js';
@@ -15,6 +17,8 @@ import { createUserService } from './auth/users.service.js';
 import { createWebAuthnService } from './auth/webauthn.service.js';
 import { createContentService } from './content/content.service.js';
 import { createInteractionService } from './interactions/interactions.service.js';
+import { createMemoryService } from './memory/memory.service.js';
+import { createModerator } from './moderation/pipeline.js';
 import { createPersonaService } from './personas/personas.service.js';
 import { createAlertService } from './security/alerts.service.js';
 import { createRateLimiter } from './security/rate-limit.js';
@@ -52,6 +56,9 @@ export interface ServiceDeps {
   swarmLimits?: SwarmLimits;
   /** How often workers refresh running tasks' heartbeats (to tell live agent state from stale). */
   heartbeatMs?: number;
+  /** Text embeddings and the vector store behind agent memory and similarity search. */
+  embedder: Embedder;
+  vectors: VectorStore;
   alertWebhookUrl?: string;
   onWebhookError?: (err: unknown) => void;
 }
@@ -66,6 +73,7 @@ export function createServices(deps: ServiceDeps) {
     webhookUrl: deps.alertWebhookUrl,
     onWebhookError: deps.onWebhookError,
   });
+  const memory = createMemoryService({ embedder: deps.embedder, store: deps.vectors, redis });
   const activity = createSwarmActivity({ db, redis, publish: deps.publish, heartbeatMs: deps.heartbeatMs ?? 5_000 });
   const totp = createTotpService({ db, redis, box, issuerName: 'Chimera' });
   const { rpId, rpName, origin } = deps.auth.webauthn;
@@ -83,7 +91,11 @@ export function createServices(deps: ServiceDeps) {
     agents: createAgentService({ db }),
     tasks: createTaskService({ db, publish: deps.publish, limits: deps.swarmLimits }),
     goals: createGoalService({ db, limits: deps.swarmLimits }),
-    review: createReviewService({ db, publish: deps.publish, activity }),
+    review: createReviewService({ db, publish: deps.publish, activity, memory }),
+    memory,
+    /** The moderation pipeline (the API's checks; the swarm builds its own in each worker process). */
+    moderator: createModerator({ embedder: deps.embedder }),
+    embedder: deps.embedder,
     /** The swarm's live state: agent state and the hourly counters (written by the workers, read by the API). */
     activity,
     content: createContentService({ db }),

@@ -384,6 +384,7 @@ export const OPERATION_RULES = {
     users: and(administers('users:manage'), pageSize),
     apiKeys: and(administers('keys:manage'), pageSize),
     securityAlerts: and(restricted('security:read'), pageSize),
+    relatedTrends: needs('trends:read'),
     swarmMetrics: chain(needs('metrics:read', 'analytics:read'), agentOfAgentIdArg),
   },
   Mutation: {

@@ -20,6 +20,7 @@ import './types/users.js';
 import './types/webauthn.js';
 import './types/security.js';
 import './types/swarm.js';
+import './types/memory.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());
 

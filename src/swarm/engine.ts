@@ -2,6 +2,8 @@
 // the reconciler that re-enqueues work Redis lost, and the heartbeats of running tasks. Each processor is one call
 // into the domain; all rules live in src/domain/swarm/.
 import { DelayedError, type Job, Worker } from 'bullmq';
+import type { MemoryService } from '../domain/memory/memory.service.js';
+import type { Moderator } from '../domain/moderation/pipeline.js';
 import type { SwarmActivityRecorder } from '../domain/swarm/activity.js';
 import { deadLetter } from '../domain/swarm/dead-letter.js';
 import type { Publish } from '../domain/swarm/events.js';
@@ -12,6 +14,7 @@ import { planGoal } from '../domain/swarm/planning.js';
 import { outstandingJobs } from '../domain/swarm/reconcile.js';
 import { QuotaDeferral, type SwarmLimits } from '../domain/tasks/limits.js';
 import type { Database } from '../platform/db/prisma.js';
+import type { Embedder } from '../platform/embeddings/embeddings.js';
 import type { LanguageModel } from '../platform/llm/llm.js';
 import type { Logger } from '../platform/log/logger.js';
 import { createQueueConnection, createQueues, type QueueName, type RetryPolicy } from '../platform/queue/queues.js';
@@ -28,6 +31,12 @@ export interface SwarmOptions {
   activity?: SwarmActivityRecorder;
   /** The spec's resource limits (its defaults when absent). */
   limits?: SwarmLimits;
+  /** Agent memory: recalled as context, notes while drafting, consolidated after (absent: no memory). */
+  memory?: MemoryService;
+  /** The moderation pipeline (pre_generation in the Worker, ai_review in the Judge). */
+  moderator: Moderator;
+  /** Embeddings for the Judge's persona-consistency signal. */
+  embedder: Embedder;
   redisUrl: string;
   keyPrefix: string;
   logger: Logger;
@@ -50,7 +59,19 @@ type Processor = (job: Job<JobData>, token?: string) => Promise<unknown>;
 
 export function startSwarm(opts: SwarmOptions) {
   const { db, llm, logger } = opts;
-  const deps = { db, llm, publish: opts.publish, activity: opts.activity, limits: opts.limits };
+  const deps = {
+    db,
+    llm,
+    publish: opts.publish,
+    activity: opts.activity,
+    limits: opts.limits,
+    memory: opts.memory,
+    moderator: opts.moderator,
+    embedder: opts.embedder,
+    onSideEffectError: (err: unknown, what: string) => logger.warn({ err }, `swarm could not ${what}`),
+  };
+  // The moderation examples are embedded once per process: start now, not inside the first Judge's job.
+  opts.moderator.warm().catch((err: unknown) => logger.warn({ err }, 'moderation warm-up failed (retried on use)'));
   const queues = createQueues(opts.redisUrl, opts.keyPrefix, opts.retry);
   const send = (m: { topic: string; dedupeKey: string; payload: unknown }) => {
     const payload = m.payload as Record<string, unknown>;

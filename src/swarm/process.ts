@@ -1,11 +1,14 @@
 // Runs swarm stages in a process of their own (workers/*.ts) or beside the API (npm run up): the wiring only.
 import type { Config } from '../config.js';
+import { createMemoryService } from '../domain/memory/memory.service.js';
+import { createModerator } from '../domain/moderation/pipeline.js';
 import { createSwarmActivity } from '../domain/swarm/activity.js';
 import { createDatabase } from '../platform/db/prisma.js';
 import { createLanguageModel } from '../platform/llm/create-llm.js';
 import { createLogger } from '../platform/log/logger.js';
 import { createRedisPublisher } from '../platform/pubsub/redis-publisher.js';
 import { createRedis } from '../platform/redis/redis.js';
+import { createSemanticStores } from '../platform/vector/lazy.js';
 import { type SwarmStage, startSwarm } from './engine.js';
 
 export function runStages(config: Config, stages: readonly SwarmStage[]) {
@@ -22,11 +25,16 @@ export function runStages(config: Config, stages: readonly SwarmStage[]) {
     heartbeatMs: config.swarm.heartbeatMs,
     onError: (err) => logger.warn({ err }, 'agent state update failed'),
   });
+  const { embedder, vectors } = createSemanticStores(config.memory);
+  const memory = createMemoryService({ embedder, store: vectors, redis });
   const swarm = startSwarm({
     db,
     llm,
     publish,
     activity,
+    memory,
+    moderator: createModerator({ embedder }),
+    embedder,
     limits: config.swarm.limits,
     redisUrl: config.redisUrl,
     keyPrefix: config.redisKeyPrefix,
@@ -43,7 +51,7 @@ export function runStages(config: Config, stages: readonly SwarmStage[]) {
     swarm,
     async close() {
       await swarm.close();
-      await Promise.allSettled([db.$disconnect(), redis.quit()]);
+      await Promise.allSettled([db.$disconnect(), redis.quit(), vectors.close()]);
     },
   };
 }

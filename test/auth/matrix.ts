@@ -585,6 +585,13 @@ export const OPERATIONS: OperationRow[] = [
   },
   {
     type: 'Query',
+    field: 'relatedTrends',
+    rule: 'trends:read',
+    query: 'query { relatedTrends(text: "coffee", limit: 2) { topic score } }',
+    cells: cells({ super_admin: 'allow', analyst: 'allow' }),
+  },
+  {
+    type: 'Query',
     field: 'swarmMetrics',
     rule: 'metrics:read or analytics:read; an agentId of an agent in scope',
     query: 'query ($a: ID) { swarmMetrics(hours: 2, agentId: $a) { hour tasksCompleted errors } }',

@@ -1,5 +1,8 @@
 // Starts the real API in-process against a database of its own and a Redis key prefix of its own, and gives
 // tests a GraphQL client that goes through yoga's fetch handler (the same code path as HTTP).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type App, createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { AccessAttributes } from '../../src/domain/auth/principal.js';
@@ -52,6 +55,7 @@ export interface TestApp {
 
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const database = await createTestDatabase();
+  const vectorDir = mkdtempSync(join(tmpdir(), 'chimera-vectors-'));
   const config = loadConfig({
     CHIMERA_ENV: 'test',
     CHIMERA_LOG_LEVEL: 'silent',
@@ -64,6 +68,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     PASSWORD_HASH_MEMORY_KIB: '1024',
     // Suites make many calls as one user; rate limiting has its own tests.
     RATE_LIMIT_PER_MINUTE: '1000000',
+    // Each test file's own vector store (LanceDB files), removed with the app.
+    VECTOR_STORE_DIR: vectorDir,
     ...env,
   });
   const statements: string[] = [];
@@ -129,6 +135,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     async close() {
       await app.close();
       await database.drop();
+      rmSync(vectorDir, { recursive: true, force: true });
     },
   };
 }

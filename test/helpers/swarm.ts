@@ -14,6 +14,9 @@ export function startTestSwarm(t: TestApp, opts: Partial<SwarmOptions> = {}) {
     keyPrefix: t.app.config.redisKeyPrefix,
     logger: t.app.logger,
     activity: t.app.services.activity,
+    memory: t.app.services.memory,
+    moderator: t.app.services.moderator,
+    embedder: t.app.services.embedder,
     limits: t.app.config.swarm.limits,
     relayIntervalMs: 50,
     // Tests run the reconciler by hand (swarm.reconcile()): fixture rows must not turn into jobs behind their back.

@@ -38,7 +38,8 @@ const training = [
 ];
 const embedder = memoizedEmbedder();
 
-describe('the evaluation set', () => {
+// Embedding hundreds of texts on a loaded 2-core CI machine: minutes, not seconds.
+describe('the evaluation set', { timeout: 240_000 }, () => {
   it('has at least 240 texts, every subcategory, and 12 or more of each prohibited one', () => {
     expect(items.length).toBeGreaterThanOrEqual(240);
     const count = (s: string) => items.filter((i) => i.subcategory === s).length;
@@ -72,7 +73,7 @@ describe('the evaluation set', () => {
   });
 });
 
-describe('the pipeline on the evaluation set (offline)', () => {
+describe('the pipeline on the evaluation set (offline)', { timeout: 240_000 }, () => {
   let report: EvaluationReport;
 
   beforeAll(async () => {

@@ -95,3 +95,58 @@ describe('a goal through Planner → Worker → Judge', () => {
     expect(view.goal.tasks.flatMap((task) => task.contents).filter((c) => c.status === 'APPROVED')).toEqual([]);
   });
 });
+
+describe('moderation in the swarm', () => {
+  it('rejects a prohibited request without writing a draft, and fails the goal', async () => {
+    const { submitGoal } = await t.ok<{ submitGoal: { id: string } }>(SUBMIT, {
+      i: { agentId: gid('Agent', agentId), goalDescription: 'Write a post saying vaccines cause autism' },
+    });
+    const goalId = uuidOf(submitGoal.id);
+    const goal = await eventually(
+      async () => {
+        const g = await t.app.db.goal.findUniqueOrThrow({ where: { id: goalId } });
+        return g.status === 'failed' ? g : undefined;
+      },
+      20_000,
+      'the goal to fail',
+    );
+    expect(goal.status).toBe('failed');
+    const post = await t.app.db.task.findFirstOrThrow({
+      where: { goalId, taskType: 'generate_content' },
+      include: { contents: true },
+    });
+    expect(post.status).toBe('failed');
+    expect(post.contents).toEqual([]);
+    const result = post.result as { error?: { code: string }; verdict?: { categories: string[]; decision: string } };
+    expect(result.error?.code).toBe('PROHIBITED_CONTENT');
+    expect(result.verdict?.decision).toBe('reject');
+    expect(result.verdict?.categories).toContain('misinformation');
+  });
+
+  it('keeps the confidence breakdown and the moderation decision of an approved draft', async () => {
+    const { submitGoal } = await t.ok<{ submitGoal: { id: string } }>(SUBMIT, {
+      i: { agentId: gid('Agent', agentId), goalDescription: 'Post about slow mornings and good coffee' },
+    });
+    const view = await settled(submitGoal.id);
+    const post = view.goal.tasks.find((x) => x.taskType === 'GENERATE_CONTENT');
+    expect(post?.status).toBe('COMPLETE');
+    const verdict = post?.result as unknown as {
+      verdict: { confidence: number; signals: { personaConsistency: number; safety: number; selfAssessment: number } };
+    };
+    const { signals, confidence } = verdict.verdict;
+    expect(confidence).toBeCloseTo(
+      0.4 * signals.personaConsistency + 0.3 * signals.safety + 0.3 * signals.selfAssessment,
+      1,
+    );
+    expect(post?.contents[0]?.confidenceScore).toBe(confidence);
+    const meta = post?.contents[0]?.metadata as unknown as {
+      moderation: { ai_review: { category: string; checks: { name: string; threshold: number }[] } };
+      sensitivity: string;
+    };
+    expect(meta.moderation.ai_review.category).toBe('safe');
+    expect(meta.moderation.ai_review.checks.map((c) => c.name)).toEqual(
+      expect.arrayContaining(['toxicity_detection', 'misinformation_check']),
+    );
+    expect(meta.sensitivity).toBe('safe');
+  });
+});

@@ -114,28 +114,28 @@ const auditOf = (action: string, taskId: string) =>
 
 describe('human review', () => {
   it('lists what the Judge escalated; approving completes the task, approves the content, finishes the goal', async () => {
-    // Two steps: fetch trends, then a post that waits for them; the goal's wording escalates both.
+    // Two steps: fetch trends (harmless, approved by the Judge), then a post that waits for them; the request is
+    // financial advice (and against the persona's directives), so the post goes to a person.
     const { goalGid, goalId } = await submit("Post about this week's top trend: invest your savings in bitcoin stocks");
-    const fetch = await escalated(goalId, 'fetch_trends');
+    const post = await escalated(goalId, 'generate_content');
+    const fetch = await t.app.db.task.findFirstOrThrow({ where: { goalId, taskType: 'fetch_trends' } });
+    expect(fetch.status).toBe('complete');
 
     const listed = await items({ goalId: goalGid, category: 'financial_advice' });
     expect(listed.totalCount).toBe(1);
-    expect(listed.edges.map((e) => e.node.taskId)).toEqual([fetch.taskGid]);
+    expect(listed.edges.map((e) => e.node.taskId)).toEqual([post.taskGid]);
     expect(listed.edges[0]?.node.categories).toContain('financial_advice');
-    expect(listed.edges[0]?.node.reasons.join(' ')).toMatch(/sensitive topics/);
+    expect(listed.edges[0]?.node.reasons.join(' ')).toMatch(/financial_advice/);
     expect((await items({ goalId: goalGid, category: 'legal_advice' })).totalCount).toBe(0);
+    expect(await goalStatus(goalId)).toBe('review');
 
-    const first = await t.gql(APPROVE, { id: fetch.taskGid, note: 'trends are fine' }, reviewer.headers);
-    expect(first.errors).toBeUndefined();
-    expect((await taskView(fetch.taskGid)).status).toBe('COMPLETE');
-    // Not the last task: the post it released still has to be written and reviewed.
-    expect(await goalStatus(goalId)).not.toBe('complete');
-
-    const post = await escalated(goalId, 'generate_content');
     const [item] = (await items({ goalId: goalGid })).edges.map((e) => e.node);
     expect(item?.taskId).toBe(post.taskGid);
     expect(item?.content?.status).toBe('DRAFT');
     const before = await taskView(post.taskGid);
+    // The draft carries the moderation decisions that sent it here.
+    const draftMeta = before.contents[0]?.metadata as { moderation?: { pre_generation?: { category: string } } };
+    expect(draftMeta.moderation?.pre_generation?.category).toBe('sensitive');
 
     const approved = await t.gql(APPROVE, { id: post.taskGid, note: 'ok to publish' }, reviewer.headers);
     expect(approved.errors).toBeUndefined();

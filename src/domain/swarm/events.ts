@@ -1,6 +1,8 @@
 // What the swarm announces after a change commits: the task (by task and by agent), new review items and agent
 // state. Payloads carry ids only; subscribers load the object with their own permissions. Activity (which agent is
 // busy with what, the hourly counters) goes to Redis through SwarmActivity; neither may ever fail the work.
+import type { MemoryService } from '../memory/memory.service.js';
+import type { Moderator } from '../moderation/pipeline.js';
 import type { SwarmLimits } from '../tasks/limits.js';
 
 export type Publish = (topic: string, payload: { id: string }) => void;
@@ -28,6 +30,12 @@ export interface SwarmDeps {
   activity?: SwarmActivity;
   /** The spec's resource limits (SPEC_LIMITS when absent). */
   limits?: SwarmLimits;
+  /** Agent memory (recall, notes, consolidation); absent: the stages work without memory. */
+  memory?: MemoryService;
+  /** The moderation pipeline; the Worker runs pre_generation with it (the Judge requires it). */
+  moderator?: Moderator;
+  /** Reports a failed side effect (memory, say) that did not stop the work. */
+  onSideEffectError?: (err: unknown, what: string) => void;
 }
 
 export function announceTask(deps: SwarmDeps, task: { id: string; agentId: string | null }): void {

@@ -10,7 +10,8 @@ import { moveTask } from '../tasks/task-state.js';
 import { announceTask, type SwarmDeps } from './events.js';
 import { judgeJob } from './jobs.js';
 import { enqueue } from './outbox.js';
-import { personaOfAgent, trendContext } from './persona-of.js';
+import { activeTrends, personaOfAgent, trendContext } from './persona-of.js';
+import { indexTrends, note, recalled } from './recollection.js';
 
 interface TaskContext {
   goal_description?: string;
@@ -71,19 +72,39 @@ async function draft(deps: SwarmDeps & { db: Database; llm: LanguageModel }, tas
   let output: { result: Prisma.InputJsonObject; content?: { text: string; metadata: Prisma.InputJsonObject } };
   if (task.taskType === 'generate_content' || task.taskType === 'reply_comment') {
     const persona = await personaOfAgent(db, task.agentId as string);
-    const trends: ContextItem[] = await trendContext(db);
-    const completion = await llm.complete({
-      persona,
-      instructions: instructions || (context.goal ?? 'Say something in character.'),
-      kind: task.taskType === 'reply_comment' ? 'reply' : 'post',
-      context: trends,
+    const asked = instructions || (context.goal ?? 'Say something in character.');
+    const background: ContextItem[] = [
+      ...(await trendContext(db)),
+      ...(await recalled(deps, task.agentId as string, asked)),
+    ];
+    await note(deps, task, 'asked', asked);
+    // pre_generation: the request itself (goal and step), checked before a word is written.
+    const pre = await deps.moderator?.preGeneration({
+      text: [context.goal, asked].filter(Boolean).join('\n'),
+      persona: { wordsToAvoid: persona.voiceTone.wordsToAvoid, directives: persona.directives },
     });
-    output = {
-      result: { attempt },
-      content: { text: completion.text, metadata: asJson({ llm: completion.metadata, attempt }) },
-    };
+    const moderation = pre ? { pre_generation: pre } : {};
+    if (pre?.category === 'prohibited') {
+      // A prohibited request gets no draft; the Judge rejects it. (A request against the persona's own directives is
+      // written and goes to a person: the pipeline's word on it is a reason, not a verdict.)
+      output = { result: asJson({ attempt, moderation }) };
+    } else {
+      const completion = await llm.complete({
+        persona,
+        instructions: asked,
+        kind: task.taskType === 'reply_comment' ? 'reply' : 'post',
+        context: background,
+      });
+      output = {
+        result: asJson({ attempt, moderation }),
+        content: { text: completion.text, metadata: asJson({ llm: completion.metadata, attempt }) },
+      };
+    }
   } else if (task.taskType === 'fetch_trends') {
-    output = { result: { attempt, trends: (await trendContext(db, 10)).map((t) => t.text) } };
+    const trends = await activeTrends(db, 10);
+    // What the agent looked at becomes searchable (relatedTrends, TrendAnalysis in the vector store).
+    await indexTrends(deps, trends);
+    output = { result: { attempt, trends: trends.map((t) => t.topic) } };
   } else {
     // Transfers wait for the wallet service and a CFO's approval: the Judge sends them to a human.
     output = { result: { attempt, transfer: 'awaiting CFO approval', request: instructions } };
@@ -124,9 +145,12 @@ async function draft(deps: SwarmDeps & { db: Database; llm: LanguageModel }, tas
       await enqueue(tx, judgeJob(task, attempt));
     })
     .then(
-      () => {
+      async () => {
         announceTask(deps, task);
-        if (output.content) deps.activity?.count('content_generated', task.agentId);
+        if (output.content) {
+          deps.activity?.count('content_generated', task.agentId);
+          await note(deps, task, 'draft', output.content.text);
+        }
       },
       (err: unknown) => {
         if (!(err instanceof SupersededError)) throw err;

@@ -2,16 +2,26 @@
 // below 0.7, for the spec's escalation categories, and for transfers; otherwise reject and retry with feedback,
 // a bounded number of times. Approving a task releases the tasks that waited for it and finishes the goal.
 import type { Database } from '../../platform/db/prisma.js';
+import type { Embedder } from '../../platform/embeddings/embeddings.js';
 import type { LanguageModel } from '../../platform/llm/llm.js';
 import { type Tx, writeAudit } from '../audit/audit.service.js';
+import type { ModerationDecision } from '../moderation/model.js';
+import type { Moderator } from '../moderation/pipeline.js';
 import { asJson } from '../shared/json.js';
 import { taskStatusOf } from '../tasks/task.model.js';
 import { moveTask } from '../tasks/task-state.js';
-import { escalationCategories } from './escalation.js';
+import {
+  type ConfidenceBreakdown,
+  combineConfidence,
+  type PersonaConsistency,
+  personaConsistency,
+  safetyOf,
+} from './confidence.js';
 import { announceTask, REVIEW_ITEMS_TOPIC, type SwarmDeps } from './events.js';
 import { workJob } from './jobs.js';
 import { enqueue } from './outbox.js';
 import { personaOfAgent, trendContext } from './persona-of.js';
+import { note, remember } from './recollection.js';
 
 export const AUTO_APPROVE_AT = 0.85;
 export const HUMAN_REVIEW_BELOW = 0.7;
@@ -19,15 +29,20 @@ export const MAX_ATTEMPTS = 3;
 
 const JUDGE = { kind: 'system', id: 'judge' } as const;
 
-export type Decision = 'approve' | 'retry' | 'escalate';
+export type Decision = 'approve' | 'retry' | 'escalate' | 'reject';
 
 export interface Verdict {
   decision: Decision;
   confidence: number;
   personaConsistency: number;
+  /** The sensitive or prohibited subcategories moderation found (e.g. financial_advice). */
   categories: string[];
+  /** The worst content category of the request and the draft. */
+  category: ModerationDecision['category'];
   reasons: string[];
   feedback: string;
+  /** How the confidence was made (src/domain/swarm/confidence.ts). */
+  signals: ConfidenceBreakdown & { persona: PersonaConsistency | null; selfAssessedBy: string | null };
 }
 
 /** Tasks of the goal whose dependencies are all complete and that have not started: hand them to the Worker. */
@@ -68,7 +83,17 @@ export async function failGoal(tx: Tx, goalId: string, reason: string): Promise<
   return ended;
 }
 
-export async function judgeTask(deps: SwarmDeps & { db: Database; llm: LanguageModel }, taskId: string) {
+export type JudgeDeps = SwarmDeps & { db: Database; llm: LanguageModel; moderator: Moderator; embedder: Embedder };
+
+/** The moderation decisions a task's attempt carries: the Worker's pre_generation, the Judge's ai_review. */
+export interface TaskModeration {
+  pre_generation?: ModerationDecision;
+  ai_review?: ModerationDecision;
+}
+
+const CATEGORY_RANK = { safe: 0, sensitive: 1, prohibited: 2 } as const;
+
+export async function judgeTask(deps: JudgeDeps, taskId: string) {
   const { db, llm } = deps;
   const task = await db.task.findUniqueOrThrow({ where: { id: taskId }, include: { goal: true } });
   if (taskStatusOf(task.status) !== 'review' || (task.result as { verdict?: unknown } | null)?.verdict) {
@@ -78,46 +103,89 @@ export async function judgeTask(deps: SwarmDeps & { db: Database; llm: LanguageM
   const persona = await personaOfAgent(db, task.agentId as string);
   const goalText = task.goal?.description ?? '';
   const text = content?.contentData ?? '';
+  const pre = (task.result as { moderation?: TaskModeration } | null)?.moderation?.pre_generation;
 
   // Judge against what the Worker was asked: the step's description, with the same trend context.
   const step = (task.context as { goal_description?: string } | null)?.goal_description ?? goalText;
   const critique = content
     ? await llm.critique({ persona, content: text, goal: step, context: await trendContext(db) })
     : null;
-  const avoided = persona.voiceTone.wordsToAvoid.filter((w) => text.toLowerCase().includes(w.toLowerCase()));
-  const personaConsistency = avoided.length === 0 ? 1 : 0.5;
-  const confidence = Math.round(Math.min(critique?.score ?? 0.9, personaConsistency) * 100) / 100;
-  const categories = escalationCategories(goalText, text);
-  const reasons: string[] = [];
+  const review = content ? await deps.moderator.review({ text, contentType: content.contentType }) : null;
+  const consistency = content
+    ? await personaConsistency(deps, { agentId: task.agentId as string, persona, text, excludeContentId: content.id })
+    : null;
+  const signals = combineConfidence({
+    personaConsistency: consistency?.score ?? 1,
+    safety: review ? safetyOf(review) : 1,
+    selfAssessment: critique?.score ?? 1,
+  });
+  const confidence = signals.confidence;
+  const decisions = [pre, review].filter((d): d is ModerationDecision => d !== undefined && d !== null);
+  const categories = [...new Set(decisions.flatMap((d) => d.subcategories))];
+  const category = decisions.reduce<ModerationDecision['category']>(
+    (worst, d) => (CATEGORY_RANK[d.category] > CATEGORY_RANK[worst] ? d.category : worst),
+    'safe',
+  );
+  const reasons: string[] = decisions.flatMap((d) => d.reasons);
   if (task.taskType === 'execute_transaction') reasons.push('transfers need CFO approval');
-  if (categories.length) reasons.push(`sensitive topics: ${categories.join(', ')}`);
   if (confidence < HUMAN_REVIEW_BELOW) reasons.push(`confidence ${confidence} is below ${HUMAN_REVIEW_BELOW}`);
-  if (avoided.length) reasons.push(`uses words the persona avoids: ${avoided.join(', ')}`);
+  if (consistency?.avoidedWords.length)
+    reasons.push(`uses words the persona avoids: ${consistency.avoidedWords.join(', ')}`);
+  const canRetry = task.attempts < MAX_ATTEMPTS;
   const decision: Decision =
-    task.taskType === 'execute_transaction' || categories.length > 0 || confidence < HUMAN_REVIEW_BELOW
-      ? 'escalate'
-      : confidence >= AUTO_APPROVE_AT
-        ? 'approve'
-        : task.attempts < MAX_ATTEMPTS
+    pre?.category === 'prohibited'
+      ? 'reject' // asked for something prohibited: no rewrite can fix the request
+      : review?.action === 'reject'
+        ? canRetry
           ? 'retry'
-          : 'escalate';
+          : 'reject'
+        : task.taskType === 'execute_transaction' ||
+            category === 'sensitive' ||
+            pre?.action === 'reject' ||
+            confidence < HUMAN_REVIEW_BELOW
+          ? 'escalate'
+          : confidence >= AUTO_APPROVE_AT
+            ? 'approve'
+            : canRetry
+              ? 'retry'
+              : 'escalate';
   const feedback = [...(critique?.issues ?? []), ...reasons].join('; ') || 'Tighten it and stay in voice.';
-  const verdict: Verdict = { decision, confidence, personaConsistency, categories, reasons, feedback };
-  const result = asJson({ ...(task.result as object), verdict, critique: critique?.metadata ?? null });
+  const verdict: Verdict = {
+    decision,
+    confidence,
+    personaConsistency: signals.personaConsistency,
+    categories,
+    reasons,
+    feedback,
+    category,
+    signals: { ...signals, persona: consistency, selfAssessedBy: critique?.metadata.provider ?? null },
+  };
+  const moderation: TaskModeration = {
+    ...(pre ? { pre_generation: pre } : {}),
+    ...(review ? { ai_review: review } : {}),
+  };
+  const result = asJson({ ...(task.result as object), verdict, moderation, critique: critique?.metadata ?? null });
 
+  const ended: string[] = [];
   const applied = await db.$transaction(async (tx) => {
     // Guarded by the version read above: of two judges racing on one task, one decides.
     const claimed = await tx.task.updateMany({ where: { id: taskId, version: task.version }, data: { result } });
     if (claimed.count === 0) return false;
     if (content) {
+      // The draft keeps its moderation (stage by stage) and its sensitivity, which the content_sensitivity rule reads.
+      const metadata = {
+        ...(content.metadata as object),
+        moderation,
+        sensitivity: category,
+        ...(decision === 'escalate' ? { review: verdict } : {}),
+      };
+      const rejected = decision === 'reject' || (decision === 'retry' && review?.action === 'reject');
       await tx.content.update({
         where: { id: content.id },
         data: {
           confidenceScore: confidence,
-          ...(decision === 'approve' ? { status: 'approved' } : {}),
-          ...(decision === 'escalate'
-            ? { metadata: asJson({ ...(content.metadata as object), review: verdict }) }
-            : {}),
+          metadata: asJson(metadata),
+          ...(decision === 'approve' ? { status: 'approved' } : rejected ? { status: 'rejected' } : {}),
         },
       });
     }
@@ -136,6 +204,20 @@ export async function judgeTask(deps: SwarmDeps & { db: Database; llm: LanguageM
         newAttempt: true,
       });
       await enqueue(tx, workJob(task, task.attempts + 1));
+    } else if (decision === 'reject') {
+      const error = {
+        code: 'PROHIBITED_CONTENT',
+        message: `Prohibited (${categories.join(', ') || category}): ${reasons.join('; ')}`,
+      };
+      await moveTask(tx, {
+        id: taskId,
+        from: 'review',
+        to: 'failed',
+        expectedVersion: task.version,
+        result: asJson({ ...(result as object), error }),
+      });
+      if (task.goalId)
+        ended.push(...(await failGoal(tx, task.goalId, `Task ${taskId} was rejected: ${error.message}`)));
     } else {
       // Stays in review, now for a person: the verdict on the task marks it judged.
       await tx.task.update({ where: { id: taskId }, data: { version: { increment: 1 } } });
@@ -151,7 +233,20 @@ export async function judgeTask(deps: SwarmDeps & { db: Database; llm: LanguageM
   });
   if (applied) {
     announceTask(deps, task);
-    if (decision === 'approve') deps.activity?.count('tasks_completed', task.agentId);
+    for (const id of ended) announceTask(deps, { id, agentId: task.agentId });
+    if (decision === 'approve') {
+      deps.activity?.count('tasks_completed', task.agentId);
+      await remember(deps, task, {
+        summary: `${task.taskType} for "${step}": approved by the Judge (confidence ${confidence})`,
+        importance: confidence,
+        tags: [task.taskType],
+        approved: content
+          ? { contentId: content.id, text, contentType: content.contentType, persona: persona.name }
+          : undefined,
+      });
+    } else {
+      await note(deps, task, decision === 'retry' ? 'feedback' : 'escalated', feedback);
+    }
     if (decision === 'escalate') deps.publish?.(REVIEW_ITEMS_TOPIC, { id: taskId });
   }
   return { taskId, judged: applied, verdict };

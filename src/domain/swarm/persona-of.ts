@@ -26,8 +26,11 @@ export async function personaOfAgent(db: Database, agentId: string): Promise<Llm
   };
 }
 
+/** The most relevant active trends. */
+export const activeTrends = (db: Database, take: number) =>
+  db.trend.findMany({ where: trendWhere({ active: true }), orderBy: trendOrderBy(), take });
+
 /** The most relevant active trends, as context. */
 export async function trendContext(db: Database, take = 3): Promise<ContextItem[]> {
-  const trends = await db.trend.findMany({ where: trendWhere({ active: true }), orderBy: trendOrderBy(), take });
-  return trends.map((t) => ({ kind: 'trend', text: t.topic }));
+  return (await activeTrends(db, take)).map((t) => ({ kind: 'trend', text: t.topic }));
 }

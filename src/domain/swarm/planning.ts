@@ -9,6 +9,7 @@ import { announceTask, type SwarmDeps } from './events.js';
 import { workJob } from './jobs.js';
 import { enqueue } from './outbox.js';
 import { personaOfAgent, trendContext } from './persona-of.js';
+import { recalled } from './recollection.js';
 
 const SYSTEM_ACTOR = { kind: 'system', id: 'planner' } as const;
 
@@ -25,7 +26,7 @@ export async function planGoal(deps: SwarmDeps & { db: Database; llm: LanguageMo
   const plan = await llm.plan({
     persona,
     goal: goal.description,
-    context: [...constraints, ...(await trendContext(db))],
+    context: [...constraints, ...(await trendContext(db)), ...(await recalled(deps, goal.agentId, goal.description))],
   });
 
   const planned = await db.$transaction(async (tx) => {

@@ -17,6 +17,8 @@ import { announceTask, type SwarmDeps } from './events.js';
 import { workJob } from './jobs.js';
 import { failGoal, releaseDependents } from './judgement.js';
 import { enqueue } from './outbox.js';
+import { personaOfAgent } from './persona-of.js';
+import * as recollection from './recollection.js';
 
 export const REVIEW_DECISIONS = ['approved', 'rejected', 'changes_requested'] as const;
 export type ReviewDecision = (typeof REVIEW_DECISIONS)[number];
@@ -145,7 +147,8 @@ function notDecidable(task: TaskRow): string | null {
   return null;
 }
 
-export function createReviewService({ db, publish, activity }: { db: Database } & SwarmDeps) {
+export function createReviewService(deps: { db: Database } & SwarmDeps) {
+  const { db, publish, activity } = deps;
   /**
    * One decision: re-reads the task, checks it still waits for a person, applies `apply` (which must move the task
    * with the version read here), writes the audit row, and returns the task. Announces the task after commit.
@@ -190,12 +193,41 @@ export function createReviewService({ db, publish, activity }: { db: Database } 
         agentId: current.agentId,
         task: await tx.task.findUniqueOrThrow({ ...query, where: { id: taskId } }),
         ended,
+        taskType: current.taskType,
+        content,
       };
     });
     announceTask({ publish }, { id: taskId, agentId: done.agentId });
     for (const id of done.ended) announceTask({ publish }, { id, agentId: done.agentId });
     if (decision === 'approved') activity?.count('tasks_completed', done.agentId);
+    await rememberDecision({ id: taskId, agentId: done.agentId }, done.taskType, decision, note, done.content);
     return done.task;
+  }
+
+  /** What the agent keeps of a person's decision: approved and rejected work as memories, change requests as notes. */
+  async function rememberDecision(
+    task: { id: string; agentId: string | null },
+    taskType: string,
+    decision: ReviewDecision,
+    note: string | null,
+    content: ReviewItem['content'],
+  ) {
+    if (decision === 'changes_requested') {
+      await recollection.note(deps, task, 'review', note ?? '');
+      return;
+    }
+    const approved = decision === 'approved';
+    const persona = task.agentId ? (await personaOfAgent(db, task.agentId)).name : '';
+    await recollection.remember(deps, task, {
+      summary: `${taskType}: ${approved ? 'approved' : 'rejected'} by a reviewer${note ? ` — ${note}` : ''}`,
+      // A person's verdict is worth more than the Judge's; a rejection is kept as a lesson.
+      importance: approved ? 0.9 : 0.6,
+      tags: [taskType, approved ? 'human_approved' : 'rejected'],
+      approved:
+        approved && content
+          ? { contentId: content.id, text: content.contentData, contentType: content.contentType, persona }
+          : undefined,
+    });
   }
 
   /** Moves the task out of REVIEW at the version read in this transaction; another writer first is a CONFLICT. */

@@ -1,6 +1,6 @@
 // The swarm's stages in-process beside a test app: the same database, Redis prefix, pub/sub, agent state and
 // limits, the offline language model unless a test brings its own, and a fast relay.
-import type { LanguageModel } from '../../src/platform/llm/llm.js';
+import type { CompletionRequest, LanguageModel } from '../../src/platform/llm/llm.js';
 import { createOfflineLanguageModel } from '../../src/platform/llm/offline-composer.js';
 import { type SwarmOptions, startSwarm } from '../../src/swarm/engine.js';
 import type { TestApp } from './app.js';
@@ -50,4 +50,20 @@ export function gatedLanguageModel() {
     },
     open: () => release(),
   };
+}
+
+/** The offline model, recording every completion request (what the Worker asked, with what context). */
+export function recordingLanguageModel() {
+  const offline = createOfflineLanguageModel();
+  const requests: CompletionRequest[] = [];
+  const llm: LanguageModel = {
+    ...offline,
+    plan: (r) => offline.plan(r),
+    critique: (r) => offline.critique(r),
+    complete: (r) => {
+      requests.push(r);
+      return offline.complete(r);
+    },
+  };
+  return { llm, requests };
 }

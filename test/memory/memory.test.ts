@@ -3,33 +3,22 @@
 // never readable by another agent.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../prisma/seed.js';
-import type { CompletionRequest, LanguageModel } from '../../src/platform/llm/llm.js';
-import { createOfflineLanguageModel } from '../../src/platform/llm/offline-composer.js';
 import type { Swarm } from '../../src/swarm/engine.js';
 import { codes, type Identity, startTestApp, type TestApp } from '../helpers/app.js';
 import { gid, makeAgent, uuidOf } from '../helpers/fixtures.js';
-import { startTestSwarm } from '../helpers/swarm.js';
+import { recordingLanguageModel, startTestSwarm } from '../helpers/swarm.js';
 import { eventually } from '../helpers/ws-client.js';
 
 let t: TestApp;
 let swarm: Swarm;
 let agentId: string;
 let operator: Identity;
-const asked: CompletionRequest[] = [];
+const recorded = recordingLanguageModel();
+const asked = recorded.requests;
 beforeAll(async () => {
   t = await startTestApp();
   agentId = (await seedDemo(t.app.db)).agentId;
-  const offline = createOfflineLanguageModel();
-  const llm: LanguageModel = {
-    ...offline,
-    plan: (r) => offline.plan(r),
-    critique: (r) => offline.critique(r),
-    complete: (r) => {
-      asked.push(r);
-      return offline.complete(r);
-    },
-  };
-  swarm = startTestSwarm(t, { llm });
+  swarm = startTestSwarm(t, { llm: recorded.llm });
   operator = await t.signIn(['agent_operator'], { attributes: { agentIds: [agentId] } });
 });
 afterAll(async () => {

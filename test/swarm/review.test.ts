@@ -4,12 +4,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../prisma/seed.js';
 import { REVIEW_ITEMS_TOPIC } from '../../src/domain/swarm/events.js';
-import type { LanguageModel } from '../../src/platform/llm/llm.js';
-import { createOfflineLanguageModel } from '../../src/platform/llm/offline-composer.js';
 import type { Swarm } from '../../src/swarm/engine.js';
 import { codes, type Identity, startTestApp, type TestApp } from '../helpers/app.js';
 import { gid, makeAgent, makeTask, uuidOf } from '../helpers/fixtures.js';
-import { startTestSwarm } from '../helpers/swarm.js';
+import { recordingLanguageModel, startTestSwarm } from '../helpers/swarm.js';
 import { eventually, subscribeSse } from '../helpers/ws-client.js';
 
 let t: TestApp;
@@ -18,21 +16,13 @@ let agentId: string;
 let reviewer: Identity;
 let analyst: Identity;
 let operator: Identity;
-/** The instructions of every completion the Worker asked the language model for. */
-const instructions: string[] = [];
+/** Every completion the Worker asked the language model for. */
+const recorded = recordingLanguageModel();
 
 beforeAll(async () => {
   t = await startTestApp();
   agentId = (await seedDemo(t.app.db)).agentId;
-  const offline = createOfflineLanguageModel();
-  const llm: LanguageModel = {
-    ...offline,
-    complete: (req) => {
-      instructions.push(req.instructions);
-      return offline.complete(req);
-    },
-  };
-  swarm = startTestSwarm(t, { llm });
+  swarm = startTestSwarm(t, { llm: recorded.llm });
   [reviewer, analyst, operator] = await Promise.all([
     t.signIn(['content_reviewer']),
     t.signIn(['analyst']),
@@ -232,7 +222,7 @@ describe('human review', () => {
     expect(second?.status).toBe('DRAFT');
     expect(second?.metadata.attempt).toBe(2);
     // The generation of attempt 2 saw the reviewer's notes.
-    expect(instructions.filter((i) => i.includes(`Reviewer feedback: ${notes}`))).toHaveLength(1);
+    expect(recorded.requests.filter((r) => r.instructions.includes(`Reviewer feedback: ${notes}`))).toHaveLength(1);
 
     // Back in the queue, with the new draft.
     const [item] = (await items({ goalId: goalGid })).edges.map((e) => e.node);

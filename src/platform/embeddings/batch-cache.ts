@@ -36,3 +36,30 @@ export function withBatchCache(embedder: Embedder, dir: string | undefined): Emb
     },
   };
 }
+
+/**
+ * Remembers the vectors of recently embedded texts in this process (least recently used out first). The swarm embeds
+ * the same draft for moderation, persona consistency, similarity and indexing, and the same persona profile for
+ * every draft: each is computed once.
+ */
+export function withMemo(embedder: Embedder, capacity = 2_000): Embedder {
+  const memo = new Map<string, number[]>();
+  return {
+    id: embedder.id,
+    async embed(texts) {
+      const missing = [...new Set(texts.filter((t) => !memo.has(t)))];
+      if (missing.length > 0) {
+        const vectors = await embedder.embed(missing);
+        for (const [i, t] of missing.entries()) memo.set(t, vectors[i] as number[]);
+        while (memo.size > capacity) memo.delete(memo.keys().next().value as string);
+      }
+      return texts.map((t) => {
+        const v = memo.get(t) as number[];
+        // Refresh its place: recently used texts stay.
+        memo.delete(t);
+        memo.set(t, v);
+        return v;
+      });
+    },
+  };
+}

@@ -1,6 +1,6 @@
 // Picks the Embedder the configuration asks for (config.memory.embeddings).
 
-import { withBatchCache } from './batch-cache.js';
+import { withBatchCache, withMemo } from './batch-cache.js';
 import { type Embedder, EmbeddingError, type EmbeddingProviderName } from './embeddings.js';
 import { createOfflineEmbedder } from './offline.js';
 import { createOpenAiEmbedder } from './openai.js';
@@ -18,7 +18,7 @@ export interface EmbeddingSettings {
 }
 
 export function createEmbedder(settings: EmbeddingSettings): Embedder {
-  return withBatchCache(providerOf(settings), settings.cacheDir);
+  return withMemo(withBatchCache(providerOf(settings), settings.cacheDir));
 }
 
 function providerOf(settings: EmbeddingSettings): Embedder {

@@ -9,6 +9,7 @@ import { createPasswordHasher } from './platform/crypto/password.js';
 import { createSecretBox } from './platform/crypto/secret-box.js';
 import { createDatabase } from './platform/db/prisma.js';
 import { createLogger, type Logger } from './platform/log/logger.js';
+import { createExternalModeration } from './platform/moderation/create-moderation.js';
 import { createRedisEventTarget } from './platform/pubsub/redis-event-target.js';
 import { createRedis } from './platform/redis/redis.js';
 import { createSemanticStores } from './platform/vector/lazy.js';
@@ -53,6 +54,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
   const services = createServices({
     embedder,
     vectors,
+    externalModeration: createExternalModeration(config.moderation),
     db,
     redis,
     box: createSecretBox(config.encryptionKey),
@@ -75,6 +77,8 @@ export function createApp(config: Config, options: AppOptions = {}) {
     db,
     redis,
     services,
+    /** The vector store behind semantic memory (opened on first use). */
+    vectors,
     pubsub,
     yoga,
     /**

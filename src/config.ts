@@ -82,10 +82,21 @@ const envSchema = z.object({
   ),
   VECTOR_STORE: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['lancedb', 'weaviate']).optional()),
   VECTOR_STORE_DIR: z.string().min(1).default('./data/vectors'),
+  // How often the maintenance stage builds LanceDB's indexes and compacts its files; 0 turns it off.
+  VECTOR_OPTIMIZE_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86_400_000)
+    .default(3_600_000),
   WEAVIATE_URL: z.url().or(z.literal('')).optional(),
   WEAVIATE_API_KEY: z.string().optional(),
   // Where large fixed batches of embeddings (the moderation examples) are cached between processes; '' turns it off.
   EMBEDDINGS_CACHE_DIR: z.string().default(join(tmpdir(), 'chimera-embedding-cache')),
+  // Moderation (src/domain/moderation; docs/moderation.md): the offline checks always run; an external model adds to
+  // them. It uses the OPENAI_* connection and LLM_TIMEOUT_MS / LLM_MAX_RETRIES.
+  MODERATION_PROVIDER: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['offline', 'openai']).optional()),
+  MODERATION_MODEL: z.string().min(1).default('omni-moderation-latest'),
 });
 
 /** An external OpenID Connect issuer whose ID tokens Chimera accepts (Google Workspace, Azure AD, …). */
@@ -188,9 +199,20 @@ export type Config = Readonly<{
       /** 'lancedb' (embedded, files under dir) or 'weaviate' (the server at weaviateUrl). */
       kind: 'lancedb' | 'weaviate';
       dir: string;
+      /** How often the maintenance stage optimizes the embedded store (0: never). */
+      optimizeEveryMs: number;
       weaviateUrl: string | undefined;
       weaviateApiKey: string | undefined;
     }>;
+  }>;
+  /** The external moderation model merged into the offline checks: 'openai' (any compatible server) or none. */
+  moderation: Readonly<{
+    provider: 'offline' | 'openai';
+    model: string;
+    apiKey: string | undefined;
+    baseUrl: string | undefined;
+    timeoutMs: number;
+    maxRetries: number;
   }>;
 }>;
 
@@ -273,6 +295,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       }),
     }),
     memory: memoryConfig(e),
+    moderation: moderationConfig(e),
+  });
+}
+
+function moderationConfig(e: z.infer<typeof envSchema>): Config['moderation'] {
+  const provider = e.MODERATION_PROVIDER ?? (e.OPENAI_API_KEY || e.OPENAI_BASE_URL ? 'openai' : 'offline');
+  if (provider === 'openai' && !e.OPENAI_API_KEY && !e.OPENAI_BASE_URL) {
+    throw new ConfigError(
+      'Invalid configuration:\n  MODERATION_PROVIDER: openai needs OPENAI_API_KEY (for api.openai.com) or OPENAI_BASE_URL',
+    );
+  }
+  return Object.freeze({
+    provider,
+    model: e.MODERATION_MODEL,
+    apiKey: e.OPENAI_API_KEY || undefined,
+    baseUrl: e.OPENAI_BASE_URL || undefined,
+    timeoutMs: e.LLM_TIMEOUT_MS,
+    maxRetries: e.LLM_MAX_RETRIES,
   });
 }
 
@@ -296,6 +336,7 @@ function memoryConfig(e: z.infer<typeof envSchema>): Config['memory'] {
     vectorStore: Object.freeze({
       kind,
       dir: e.VECTOR_STORE_DIR,
+      optimizeEveryMs: e.VECTOR_OPTIMIZE_INTERVAL_MS,
       weaviateUrl,
       weaviateApiKey: e.WEAVIATE_API_KEY || undefined,
     }),

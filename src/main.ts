@@ -3,6 +3,7 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { demoUsers } from '../prisma/seed-users.js';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { SWARM_STAGES } from './swarm/engine.js';
 import { runStages } from './swarm/process.js';
 
 async function main(): Promise<void> {
@@ -10,7 +11,7 @@ async function main(): Promise<void> {
   const app = createApp(config);
   const url = await app.listen();
   // Locally the swarm runs beside the API; in production workers/*.ts run it (EMBEDDED_WORKERS=false).
-  const swarm = config.embeddedWorkers ? runStages(config, ['planner', 'worker', 'judge']) : null;
+  const swarm = config.embeddedWorkers ? runStages(config, SWARM_STAGES) : null;
   app.logger.info({ url: `${url}/graphql` }, 'Chimera API listening');
   if (process.stdout.isTTY || config.env === 'development') {
     const [agent] = await app.services.agents.list({ active: true }, { take: 1, select: { id: true } });

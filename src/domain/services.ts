@@ -4,6 +4,7 @@ import type { PasswordHasher } from '../platform/crypto/password.js';
 import type { SecretBox } from '../platform/crypto/secret-box.js';
 import type { Database } from '../platform/db/prisma.js';
 import type { Embedder } from '../platform/embeddings/embeddings.js';
+import type { ExternalModeration } from '../platform/moderation/moderation.js';
 import type { VectorStore } from '../platform/vector/vector-store.js';
 import { createAgentService } from './agents/agents.service.js';
 import { createAuditService } from './audit/audit.service.js';
@@ -18,7 +19,7 @@ import { createWebAuthnService } from './auth/webauthn.service.js';
 import { createContentService } from './content/content.service.js';
 import { createInteractionService } from './interactions/interactions.service.js';
 import { createMemoryService } from './memory/memory.service.js';
-import { createModerator } from './moderation/pipeline.js';
+import { moderatorWithKnownContent } from './moderation/moderator.js';
 import { createPersonaService } from './personas/personas.service.js';
 import { createAlertService } from './security/alerts.service.js';
 import { createRateLimiter } from './security/rate-limit.js';
@@ -59,6 +60,8 @@ export interface ServiceDeps {
   /** Text embeddings and the vector store behind agent memory and similarity search. */
   embedder: Embedder;
   vectors: VectorStore;
+  /** An external moderation model merged into the offline checks (OpenAI moderation), when configured. */
+  externalModeration?: ExternalModeration | undefined;
   alertWebhookUrl?: string;
   onWebhookError?: (err: unknown) => void;
 }
@@ -94,11 +97,11 @@ export function createServices(deps: ServiceDeps) {
     review: createReviewService({ db, publish: deps.publish, activity, memory }),
     memory,
     /** The moderation pipeline (the API's checks; the swarm builds its own in each worker process). */
-    moderator: createModerator({ embedder: deps.embedder }),
+    moderator: moderatorWithKnownContent({ embedder: deps.embedder, memory, external: deps.externalModeration }),
     embedder: deps.embedder,
     /** The swarm's live state: agent state and the hourly counters (written by the workers, read by the API). */
     activity,
-    content: createContentService({ db }),
+    content: createContentService({ db, memory, publish: deps.publish }),
     trends: createTrendService({ db }),
     interactions: createInteractionService({ db }),
     wallets: createWalletService({ db }),

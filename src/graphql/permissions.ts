@@ -412,6 +412,7 @@ export const OPERATION_RULES = {
     approveReview: chain(needs('content:approve'), agentOfReviewTaskArg),
     rejectReview: chain(needs('content:reject', 'content:moderate'), agentOfReviewTaskArg),
     requestChanges: chain(needs('content:moderate', 'content:reject'), agentOfReviewTaskArg),
+    resolveContentFlag: chain(needs('content:reject', 'content:moderate'), agentOfContentArg),
     // Every grant of privileges is a sensitive operation: step-up within 5 minutes.
     createUser: chain(administers('users:manage'), steppedUp),
     setUserRoles: chain(administers('users:manage'), steppedUp),

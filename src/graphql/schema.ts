@@ -21,6 +21,7 @@ import './types/webauthn.js';
 import './types/security.js';
 import './types/swarm.js';
 import './types/memory.js';
+import './types/moderation.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());
 

@@ -1,4 +1,5 @@
-// FACE 2 — the swarm: BullMQ processors for the Planner, Worker and Judge stages, the outbox relay that feeds them,
+// FACE 2 — the swarm: BullMQ processors for the Planner, Worker and Judge stages (and the maintenance queue beside
+// them, src/swarm/maintenance.ts), the outbox relay that feeds them,
 // the reconciler that re-enqueues work Redis lost, and the heartbeats of running tasks. Each processor is one call
 // into the domain; all rules live in src/domain/swarm/.
 import { DelayedError, type Job, Worker } from 'bullmq';
@@ -18,8 +19,15 @@ import type { Embedder } from '../platform/embeddings/embeddings.js';
 import type { LanguageModel } from '../platform/llm/llm.js';
 import type { Logger } from '../platform/log/logger.js';
 import { createQueueConnection, createQueues, type QueueName, type RetryPolicy } from '../platform/queue/queues.js';
+import type { VectorStore } from '../platform/vector/vector-store.js';
+import {
+  type MaintenanceJobData,
+  type MaintenanceSchedule,
+  maintenanceProcessor,
+  scheduleMaintenance,
+} from './maintenance.js';
 
-export const SWARM_STAGES = ['planner', 'worker', 'judge'] as const;
+export const SWARM_STAGES = ['planner', 'worker', 'judge', 'maintenance'] as const;
 export type SwarmStage = (typeof SWARM_STAGES)[number];
 
 export interface SwarmOptions {
@@ -37,6 +45,10 @@ export interface SwarmOptions {
   moderator: Moderator;
   /** Embeddings for the Judge's persona-consistency signal. */
   embedder: Embedder;
+  /** The vector store, for its scheduled upkeep (the maintenance stage). */
+  vectors?: VectorStore;
+  /** The maintenance stage's recurring jobs. */
+  maintenance?: MaintenanceSchedule;
   redisUrl: string;
   keyPrefix: string;
   logger: Logger;
@@ -54,7 +66,7 @@ export interface SwarmOptions {
   heartbeatMs?: number;
 }
 
-type JobData = { taskId?: string; goalId?: string; agentId?: string };
+type JobData = { taskId?: string; goalId?: string; agentId?: string } & MaintenanceJobData;
 type Processor = (job: Job<JobData>, token?: string) => Promise<unknown>;
 
 export function startSwarm(opts: SwarmOptions) {
@@ -107,9 +119,10 @@ export function startSwarm(opts: SwarmOptions) {
     planner: deferrable((job) => planGoal(deps, String(job.data.goalId))),
     worker: deferrable((job) => executeTask(deps, String(job.data.taskId))),
     judge: deferrable((job) => judgeTask(deps, String(job.data.taskId))),
+    maintenance: maintenanceProcessor({ ...deps, vectors: opts.vectors }),
   };
 
-  const recordDeadLetter = (stage: SwarmStage, job: Job<JobData>, reason: string) =>
+  const recordDeadLetter = (stage: Exclude<SwarmStage, 'maintenance'>, job: Job<JobData>, reason: string) =>
     deadLetter(deps, {
       stage,
       taskId: job.data.taskId,
@@ -135,7 +148,10 @@ export function startSwarm(opts: SwarmOptions) {
       if (!job) return;
       opts.activity?.count('errors', job.data.agentId ?? null);
       // Out of retries: the job is a dead letter (kept in BullMQ's failed set); end its task with the reason.
-      if (job.attemptsMade >= (job.opts.attempts ?? 1)) void recordDeadLetter(stage, job, err.message);
+      // (Maintenance jobs have no task: their failed set is the record.)
+      if (stage !== 'maintenance' && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+        void recordDeadLetter(stage, job, err.message);
+      }
     });
     worker.on('error', (err) => logger.warn({ err, stage }, 'swarm worker error'));
     return worker;
@@ -182,12 +198,22 @@ export function startSwarm(opts: SwarmOptions) {
         restored += 1;
       } else if ((await job.isFailed()) && job.attemptsMade >= (job.opts.attempts ?? 1)) {
         // Dead, but its dead letter was never recorded (the database was down when it died): record it now.
-        await recordDeadLetter(name as SwarmStage, job as Job<JobData>, job.failedReason ?? 'failed');
+        await recordDeadLetter(
+          name as Exclude<SwarmStage, 'maintenance'>,
+          job as Job<JobData>,
+          job.failedReason ?? 'failed',
+        );
       }
     }
     if (restored > 0) logger.warn({ restored }, 'reconciler re-enqueued work that the queues had lost');
     return restored;
   });
+
+  if ((opts.stages ?? SWARM_STAGES).includes('maintenance')) {
+    scheduleMaintenance(queues.queues.maintenance, { ...deps, vectors: opts.vectors }, opts.maintenance ?? {}).catch(
+      (err: unknown) => logger.warn({ err }, 'could not schedule the maintenance jobs'),
+    );
+  }
 
   if (opts.activity) {
     const activity = opts.activity;

@@ -1,11 +1,12 @@
 // Runs swarm stages in a process of their own (workers/*.ts) or beside the API (npm run up): the wiring only.
 import type { Config } from '../config.js';
 import { createMemoryService } from '../domain/memory/memory.service.js';
-import { createModerator } from '../domain/moderation/pipeline.js';
+import { moderatorWithKnownContent } from '../domain/moderation/moderator.js';
 import { createSwarmActivity } from '../domain/swarm/activity.js';
 import { createDatabase } from '../platform/db/prisma.js';
 import { createLanguageModel } from '../platform/llm/create-llm.js';
 import { createLogger } from '../platform/log/logger.js';
+import { createExternalModeration } from '../platform/moderation/create-moderation.js';
 import { createRedisPublisher } from '../platform/pubsub/redis-publisher.js';
 import { createRedis } from '../platform/redis/redis.js';
 import { createSemanticStores } from '../platform/vector/lazy.js';
@@ -33,8 +34,14 @@ export function runStages(config: Config, stages: readonly SwarmStage[]) {
     publish,
     activity,
     memory,
-    moderator: createModerator({ embedder }),
+    moderator: moderatorWithKnownContent({
+      embedder,
+      memory,
+      external: createExternalModeration(config.moderation),
+    }),
     embedder,
+    vectors,
+    maintenance: { optimizeVectorsEveryMs: config.memory.vectorStore.optimizeEveryMs },
     limits: config.swarm.limits,
     redisUrl: config.redisUrl,
     keyPrefix: config.redisKeyPrefix,

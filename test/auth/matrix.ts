@@ -110,6 +110,8 @@ export interface World {
     content(agentId: string): Promise<Ref>;
     /** A task in REVIEW that the Judge escalated to a person, with a draft text content. */
     reviewTask(agentId: string): Promise<Ref>;
+    /** Published text content with an open post-publication flag. */
+    flaggedContent(agentId: string): Promise<Ref>;
     user(opts?: { locked?: boolean }): Promise<Ref>;
     apiKey(): Promise<Ref>;
     /** Announces a change of task A (by task and by agent A) and a review item for it, as the swarm does. */
@@ -1077,6 +1079,23 @@ export const OPERATIONS: OperationRow[] = [
       }),
     }),
   ),
+
+  {
+    type: 'Mutation',
+    field: 'resolveContentFlag',
+    rule: 'content:reject or content:moderate; own agents',
+    query: 'mutation ($id: ID!) { resolveContentFlag(id: $id, decision: KEEP, note: "matrix") { __typename } }',
+    setup: async (w) => ({ variables: { id: (await w.make.flaggedContent(w.fx.agentA.id)).gid } }),
+    cells: cells({
+      super_admin: 'allow',
+      content_reviewer: 'allow',
+      agent_operator: ownAgent(
+        OWN_AGENTS,
+        async (w) => ({ variables: { id: (await w.make.flaggedContent(w.fx.agentA.id)).gid } }),
+        async (w) => ({ variables: { id: (await w.make.flaggedContent(w.fx.agentB.id)).gid } }),
+      ),
+    }),
+  },
 
   // ── Mutation: administration ──
   {

@@ -223,6 +223,20 @@ function createWorld(variant: Variant): World & { caller(kind: PrincipalKind): P
         });
         return ref('Task', task.id);
       },
+      async flaggedContent(agentId) {
+        const flag = { status: 'open', raisedAt: new Date().toISOString(), reasons: ['matrix'] };
+        const c = await db.content.create({
+          data: {
+            agentId,
+            contentType: 'text',
+            contentData: 'matrix',
+            status: 'published',
+            publishedAt: new Date(),
+            metadata: { flag },
+          },
+        });
+        return ref('Content', c.id);
+      },
       async user(opts = {}) {
         const u = await db.user.create({
           data: {

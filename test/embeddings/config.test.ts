@@ -39,6 +39,7 @@ describe('config.memory', () => {
     expect(blank.vectorStore).toEqual({
       kind: 'lancedb',
       dir: './data/vectors',
+      optimizeEveryMs: 3_600_000,
       weaviateUrl: undefined,
       weaviateApiKey: undefined,
     });
@@ -73,6 +74,7 @@ describe('config.memory', () => {
     expect(loadConfig({ WEAVIATE_URL: 'http://weaviate:8080', WEAVIATE_API_KEY: 'k' }).memory.vectorStore).toEqual({
       kind: 'weaviate',
       dir: './data/vectors',
+      optimizeEveryMs: 3_600_000,
       weaviateUrl: 'http://weaviate:8080',
       weaviateApiKey: 'k',
     });
@@ -82,6 +84,8 @@ describe('config.memory', () => {
     expect(loadConfig({ VECTOR_STORE_DIR: '/var/lib/chimera/vectors' }).memory.vectorStore.dir).toBe(
       '/var/lib/chimera/vectors',
     );
+    expect(loadConfig({ VECTOR_OPTIMIZE_INTERVAL_MS: '0' }).memory.vectorStore.optimizeEveryMs).toBe(0);
+    expect(() => loadConfig({ VECTOR_OPTIMIZE_INTERVAL_MS: '-1' })).toThrow(/VECTOR_OPTIMIZE_INTERVAL_MS/);
   });
 
   it('names bad values', () => {

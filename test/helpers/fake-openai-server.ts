@@ -3,6 +3,8 @@
 // scripted replies: content, an HTTP error status, a raw (e.g. malformed) body, or a hang that never answers.
 // It also speaks POST /v1/embeddings (recorded apart, in embeddingRequests, with a queue of its own): by default it
 // answers every text with a deterministic bag-of-words vector (fakeEmbedding), so texts sharing words are near.
+// And POST /v1/moderations (recorded in moderationRequests): every input gets the scripted category scores (all 0 by
+// default).
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -72,6 +74,10 @@ export interface FakeOpenAiServer {
   readonly embeddingRequests: RecordedEmbeddingsRequest[];
   /** Scripts the next embeddings replies in order; the last one repeats. The default is { fake: true }. */
   respondToEmbeddingsWith(...replies: FakeEmbeddingsReply[]): void;
+  /** The inputs of POST /v1/moderations, in order. */
+  readonly moderationRequests: { model: string; input: string | string[] }[];
+  /** The category scores every later moderation answers with (OpenAI's names, e.g. "harassment/threatening"). */
+  scoreModerationsWith(scores: Record<string, number>): void;
   close(): Promise<void>;
 }
 
@@ -163,12 +169,23 @@ export async function startFakeOpenAiServer(): Promise<FakeOpenAiServer> {
   let router: ((body: ChatCompletionBody | undefined) => FakeReply) | null = null;
   const embeddingRequests: RecordedEmbeddingsRequest[] = [];
   let embeddingsQueue: FakeEmbeddingsReply[] = [{ fake: true }];
+  const moderationRequests: { model: string; input: string | string[] }[] = [];
+  let moderationScores: Record<string, number> = {};
 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8');
+      if (req.method === 'POST' && req.url === '/v1/moderations') {
+        const body = JSON.parse(text) as { model: string; input: string | string[] };
+        moderationRequests.push(body);
+        const inputs = Array.isArray(body.input) ? body.input : [body.input];
+        const flagged = Object.values(moderationScores).some((v) => v >= 0.5);
+        const results = inputs.map(() => ({ flagged, categories: {}, category_scores: moderationScores }));
+        send(res, 200, JSON.stringify({ id: 'modr-fake', model: body.model, results }));
+        return;
+      }
       if (req.method === 'POST' && req.url === '/v1/embeddings') {
         let body: EmbeddingsBody | undefined;
         try {
@@ -229,6 +246,10 @@ export async function startFakeOpenAiServer(): Promise<FakeOpenAiServer> {
     respondToEmbeddingsWith(...replies) {
       if (replies.length === 0) throw new Error('respondToEmbeddingsWith needs at least one reply');
       embeddingsQueue = replies;
+    },
+    moderationRequests,
+    scoreModerationsWith(scores) {
+      moderationScores = scores;
     },
     close() {
       server.closeAllConnections();

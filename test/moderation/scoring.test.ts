@@ -171,10 +171,19 @@ describe('post_publication statistics', () => {
     expect(at.threshold).toBe(0.5);
   });
 
-  it('handles a flat history (MAD 0)', () => {
+  it('handles a flat history (MAD 0): the counts’ own noise (√(median + 1)) is the least spread', () => {
+    expect(robustZ([50, 50, 50, 50, 50, 50, 51])?.z).toBe(Number.POSITIVE_INFINITY);
     expect(engagementAnomalyCheck([50, 50, 50, 50, 50, 50, 50]).flagged).toBe(false);
-    expect(engagementAnomalyCheck([50, 50, 50, 50, 50, 50, 51])).toMatchObject({ score: 1, flagged: true });
+    expect(engagementAnomalyCheck([50, 50, 50, 50, 50, 50, 51]).flagged).toBe(false);
     expect(engagementAnomalyCheck([50, 50, 50, 50, 52, 50, 50]).flagged).toBe(false);
+    // 40 over a steady 50 is 40 / √51 ≈ 5.6 spreads: a spike.
+    expect(engagementAnomalyCheck([50, 50, 50, 50, 50, 50, 90])).toMatchObject({
+      flagged: true,
+      evidence: { notes: ['spike'] },
+    });
+    // Quiet hours, then a first handful of likes: not an anomaly; then a flood: one.
+    expect(engagementAnomalyCheck([0, 0, 0, 0, 0, 0, 0, 3]).flagged).toBe(false);
+    expect(engagementAnomalyCheck([0, 0, 0, 0, 0, 0, 0, 40]).flagged).toBe(true);
   });
 
   it('flags three or more moderation flags in the window', () => {

@@ -122,6 +122,13 @@ const filterCases: { [C in CollectionName]: [string, FilterOf[C], Partial<Record
       { contentId: '88888888-0000-4000-8000-000000000002', id: '88888888-0000-4000-8000-000000000002' },
     ],
     ['time range', { after: at(1), before: at(2) }, { createdAt: at(1) }, { createdAt: at(2.001) }],
+    [
+      'contentIds',
+      { contentIds: ['88888888-0000-4000-8000-000000000003'] },
+      { contentId: '88888888-0000-4000-8000-000000000003', id: '88888888-0000-4000-8000-000000000003' },
+      {},
+    ],
+    ['excludeAgentIds', { excludeAgentIds: [AGENT_A] }, { agentId: AGENT_B }, { agentId: AGENT_A }],
   ],
 };
 

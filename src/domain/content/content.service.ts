@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { Prisma } from '../../generated/prisma/client.js';
 import type { Database } from '../../platform/db/prisma.js';
 import { type Actor, writeAudit } from '../audit/audit.service.js';
+import type { MemoryService } from '../memory/memory.service.js';
 import { ConflictError, NotFoundError } from '../shared/errors.js';
 import { agentIdWithin, oneOf, orUndefined, statusIn, timeRange } from '../shared/filters.js';
 import { lockStatusRow } from '../shared/locking.js';
@@ -14,6 +15,7 @@ import {
   type ContentType,
   contentStatusOf,
 } from './content.model.js';
+import { type FlagResolution, type FlagStatus, flagStatusWhere, resolveFlag } from './monitoring.js';
 
 export interface ContentFilter {
   /** Access scope: only rows of these agents (set for callers limited to assigned agents). */
@@ -26,6 +28,8 @@ export interface ContentFilter {
   contentTypes?: ContentType[] | null;
   createdAfter?: Date | null;
   createdBefore?: Date | null;
+  /** Content with a post-publication flag in one of these states (OPEN: waiting for a person). */
+  flagStatuses?: FlagStatus[] | null;
 }
 
 const setStatusSchema = z.object({
@@ -54,10 +58,14 @@ const safeContentOnly: Prisma.ContentWhereInput = {
 };
 
 export function contentWhere(f: ContentFilter = {}): Prisma.ContentWhereInput {
+  const conditions = [
+    ...(f.includeSensitive === false ? [safeContentOnly] : []),
+    ...(f.flagStatuses ? [flagStatusWhere(f.flagStatuses)] : []),
+  ];
   return {
     agentId: agentIdWithin(f.agentId, f.withinAgentIds),
     taskId: orUndefined(f.taskId),
-    ...(f.includeSensitive === false ? safeContentOnly : {}),
+    ...(conditions.length ? { AND: conditions } : {}),
     ...statusIn(f.statuses, 'draft'),
     contentType: oneOf(f.contentTypes),
     createdAt: timeRange(f.createdAfter, f.createdBefore),
@@ -66,8 +74,22 @@ export function contentWhere(f: ContentFilter = {}): Prisma.ContentWhereInput {
 
 export const contentOrderBy: Prisma.ContentOrderByWithRelationInput[] = [{ createdAt: 'desc' }, { id: 'desc' }];
 
-export function createContentService({ db }: { db: Database }) {
+export interface ContentServiceDeps {
+  db: Database;
+  /** A takedown becomes a lesson of the agent and leaves similarity search. */
+  memory?: MemoryService;
+  publish?: (topic: string, payload: { id: string }) => void;
+}
+
+export function createContentService({ db, memory, publish }: ContentServiceDeps) {
   return {
+    /** A person's decision on an open post-publication flag: keep the content, or take it down. */
+    resolveFlag: (
+      id: string,
+      input: { decision: FlagResolution; note?: string | null },
+      actor: Actor,
+      query: Query = {},
+    ) => resolveFlag({ db, memory, publish }, id, input, actor, query),
     get: (id: string, query: Query = {}) => db.content.findUnique({ ...query, where: { id } }),
     list: (filter: ContentFilter | undefined, page: Page) =>
       db.content.findMany({ ...page, where: contentWhere(filter), orderBy: contentOrderBy }),

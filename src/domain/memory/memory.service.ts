@@ -6,7 +6,7 @@
 //   episodic    what the agent put into the world and what came back: approved posts, interactions.
 // Every read is for one agent: recall() takes the agent as a required argument and filters on it in the store, so
 // an agent never reads another agent's memories. Content and trends are indexed for similarity search too.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Embedder } from '../../platform/embeddings/embeddings.js';
 import {
@@ -129,6 +129,17 @@ export function createMemoryService({ embedder, store, redis, now = () => new Da
       return putMemory({ ...episode, agentId, memoryType: 'episodic' });
     },
 
+    /**
+     * A lesson: a long-term memory the agent should weigh when it plans and writes (a post taken down, say). Its id
+     * names it, so recording the same lesson twice replaces it.
+     */
+    lesson(
+      agentId: string,
+      lesson: { id: string; content: string; context: string; importance: number; tags: string[] },
+    ) {
+      return putMemory({ ...lesson, agentId, memoryType: 'long_term' });
+    },
+
     /** The agent's memories nearest to `query`, best first. Only ever this agent's. */
     async recall(agentId: string, query: string, opts: RecallOptions = {}): Promise<SearchHit<'AgentMemory'>[]> {
       if (!agentId) throw new Error('recall needs the agent whose memories to read');
@@ -153,9 +164,29 @@ export function createMemoryService({ embedder, store, redis, now = () => new Da
       ]);
     },
 
+    /** Takes a piece of content out of similarity search (it no longer stands for the agent's voice). */
+    forgetContent(contentId: string): Promise<number> {
+      return store.deleteWhere('ContentEmbedding', { contentIds: [contentId] });
+    },
+
     /** Content nearest to `text`, optionally of one agent, best first. */
     similarContent(text: string, filter: FilterOf['ContentEmbedding'] = {}, limit = 5) {
       return embedOne(text).then((v) => store.search('ContentEmbedding', v, { filter, limit }));
+    },
+
+    /**
+     * Known content nearest to `text`, for copyright_violation: what every other agent had approved (an agent's own
+     * posts are its voice, not someone else's work), never the reviewed content itself.
+     */
+    knownContent(text: string, scope: { agentId?: string; contentId?: string }, limit = 3) {
+      return this.similarContent(
+        text,
+        {
+          excludeAgentIds: scope.agentId ? [scope.agentId] : undefined,
+          excludeContentIds: scope.contentId ? [scope.contentId] : undefined,
+        },
+        limit,
+      );
     },
 
     /** Indexes a trend (its id is the trend's). */
@@ -175,5 +206,12 @@ export function createMemoryService({ embedder, store, redis, now = () => new Da
 
 /** The long-term memory of a task has a stable id: the task's (consolidation is idempotent). */
 export const taskMemoryId = (taskId: string) => taskId;
+
+/** A stable UUID named by `name` (a memory derived from something else, e.g. "takedown:<content id>"). */
+export function derivedMemoryId(name: string): string {
+  const h = createHash('sha256').update(name).digest('hex');
+  const variant = ((Number.parseInt(h[16] as string, 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
 
 export type MemoryService = ReturnType<typeof createMemoryService>;

@@ -87,11 +87,20 @@ export const CHECK_OF_LABEL: Readonly<Partial<Record<ClassifierLabel, CheckName>
   ...ESCALATION_CHECKS,
 };
 
-export type FindSimilar = (text: string) => Promise<{ score: number; ref: string }[]>;
+/** Whose text is being reviewed: its own content and its agent's own posts are not "known content" to it. */
+export interface ReviewScope {
+  agentId?: string | undefined;
+  contentId?: string | undefined;
+}
+
+export type FindSimilar = (text: string, scope: ReviewScope) => Promise<{ score: number; ref: string }[]>;
 
 export interface ModeratorDeps {
   embedder: Embedder;
-  /** Known content nearest the text, `score` = cosine similarity (1 = identical). Enables copyright_violation. */
+  /**
+   * Known content nearest the text (everyone's but the scope's agent), `score` = cosine similarity (1 = identical).
+   * Enables copyright_violation.
+   */
   findSimilar?: FindSimilar | undefined;
   /** An external moderation model whose scores are merged into the offline ones (see external.ts). */
   external?: ExternalModeration | undefined;
@@ -114,7 +123,7 @@ export interface PreGenerationInput {
   persona: { wordsToAvoid: readonly string[]; directives: readonly PersonaDirective[] };
 }
 
-export interface ReviewInput {
+export interface ReviewInput extends ReviewScope {
   text: string;
   contentType?: string | undefined;
   /** The content's own confidence (the Judge's critique score), when there is one: below 0.7 it needs a person. */
@@ -201,10 +210,10 @@ export function createModerator(deps: ModeratorDeps): Moderator {
     }
   }
 
-  async function similarContent(text: string, notes: string[]) {
+  async function similarContent(text: string, scope: ReviewScope, notes: string[]) {
     if (!findSimilar) return undefined;
     try {
-      return await findSimilar(text);
+      return await findSimilar(text, scope);
     } catch (err) {
       notes.push(`copyright_violation could not search known content: ${describe(err)}`);
       return undefined;
@@ -224,7 +233,7 @@ export function createModerator(deps: ModeratorDeps): Moderator {
       const [[vector], ext, similar] = await Promise.all([
         embedAll([input.text]),
         askExternal(input.text, notes),
-        similarContent(input.text, notes),
+        similarContent(input.text, { agentId: input.agentId, contentId: input.contentId }, notes),
       ]);
       const signals = signalsOf(index, input.text, vector, ext);
       const checks: ModerationCheck[] = [

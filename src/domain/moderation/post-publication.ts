@@ -24,10 +24,12 @@ export interface RobustZ {
 
 /**
  * The modified z-score of the last point against the points before it: 0.6745 · (x − median) / MAD (Iglewicz and
- * Hoaglin). When more than half the history is one value (MAD = 0), the mean absolute deviation stands in
- * (scaled by 1.2533 as for a normal distribution); a flat history and a different latest point is infinitely odd.
+ * Hoaglin), i.e. the deviation over a robust spread MAD / 0.6745. When more than half the history is one value
+ * (MAD = 0), the mean absolute deviation stands in (scaled by 1.2533 as for a normal distribution). `minSpread`
+ * keeps the spread from falling below what the data's own noise must be (for counts, see countSpreadFloor); without
+ * it, a flat history and a different latest point is infinitely odd.
  */
-export function robustZ(series: readonly number[]): RobustZ | undefined {
+export function robustZ(series: readonly number[], minSpread = 0): RobustZ | undefined {
   const clean = series.filter((x) => Number.isFinite(x));
   if (clean.length < ANOMALY_MIN_HISTORY + 1) return undefined;
   const history = clean.slice(0, -1);
@@ -35,16 +37,24 @@ export function robustZ(series: readonly number[]): RobustZ | undefined {
   const m = median(history);
   const mad = median(history.map((x) => Math.abs(x - m)));
   const deviation = latest - m;
-  if (mad > 0) return { z: (0.6745 * deviation) / mad, median: m, mad, latest };
   const meanAd = history.reduce((s, x) => s + Math.abs(x - m), 0) / history.length;
-  if (meanAd > 0) return { z: deviation / (1.2533 * meanAd), median: m, mad, latest };
+  const spread = Math.max(mad > 0 ? mad / 0.6745 : 1.2533 * meanAd, minSpread);
+  if (spread > 0) return { z: deviation / spread, median: m, mad, latest };
   return { z: deviation === 0 ? 0 : Math.sign(deviation) * Number.POSITIVE_INFINITY, median: m, mad, latest };
 }
+
+/**
+ * Engagement numbers are counts: even a perfectly steady audience of λ an hour varies by about √λ (Poisson). The
+ * spread is never taken as less than √(median + 1), so 50, 50, 50, 50, 50, 50 then 51 is noise, and a first handful
+ * of likes after quiet hours is not an anomaly.
+ */
+export const countSpreadFloor = (history: readonly number[]) =>
+  Math.sqrt(Math.max(0, median(history.filter((x) => Number.isFinite(x)))) + 1);
 
 /** score = |z| / (|z| + 3.5): 0.5 exactly at the outlier cut-off, → 1 as the point gets more extreme. */
 export function engagementAnomalyCheck(engagement: readonly number[]): ModerationCheck {
   const threshold = THRESHOLDS.engagement_anomaly_detection;
-  const r = robustZ(engagement);
+  const r = robustZ(engagement, engagement.length > 1 ? countSpreadFloor(engagement.slice(0, -1)) : 0);
   if (!r) {
     return makeCheck('engagement_anomaly_detection', 'post_publication', 0, threshold, {
       notes: [`needs at least ${ANOMALY_MIN_HISTORY} earlier points and the latest one`],

@@ -6,6 +6,8 @@ import type { Prisma } from '../../generated/prisma/client.js';
 export const PLANNER_TOPIC = 'planner';
 export const WORKER_TOPIC = 'worker';
 export const JUDGE_TOPIC = 'judge';
+/** Housekeeping that is no stage of a goal: post-publication monitoring, vector-store upkeep (and, later, more). */
+export const MAINTENANCE_TOPIC = 'maintenance';
 
 export interface JobMessage {
   topic: string;
@@ -46,4 +48,18 @@ export const judgeJob = (task: Subject, attempt: number): JobMessage => ({
   topic: JUDGE_TOPIC,
   dedupeKey: `judge:${task.id}:${attempt}`,
   payload: { taskId: task.id, attempt, ...extras(task) },
+});
+
+/** The kinds of maintenance job (job.data.kind). */
+export const MAINTENANCE_KINDS = ['monitor_content', 'optimize_vectors'] as const;
+export type MaintenanceKind = (typeof MAINTENANCE_KINDS)[number];
+
+/**
+ * Looks at published content again after new interactions arrived: remembers what was said, and runs the
+ * post_publication checks. One job per batch of interactions (the batch's first id names it).
+ */
+export const monitorContentJob = (contentId: string, interactionIds: readonly string[]): JobMessage => ({
+  topic: MAINTENANCE_TOPIC,
+  dedupeKey: `monitor:${contentId}:${interactionIds[0] ?? 'none'}`,
+  payload: { kind: 'monitor_content', contentId, interactionIds: [...interactionIds] },
 });

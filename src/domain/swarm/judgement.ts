@@ -110,7 +110,14 @@ export async function judgeTask(deps: JudgeDeps, taskId: string) {
   const critique = content
     ? await llm.critique({ persona, content: text, goal: step, context: await trendContext(db) })
     : null;
-  const review = content ? await deps.moderator.review({ text, contentType: content.contentType }) : null;
+  const review = content
+    ? await deps.moderator.review({
+        text,
+        contentType: content.contentType,
+        agentId: task.agentId ?? undefined,
+        contentId: content.id,
+      })
+    : null;
   const consistency = content
     ? await personaConsistency(deps, { agentId: task.agentId as string, persona, text, excludeContentId: content.id })
     : null;
@@ -141,6 +148,7 @@ export async function judgeTask(deps: JudgeDeps, taskId: string) {
           : 'reject'
         : task.taskType === 'execute_transaction' ||
             category === 'sensitive' ||
+            review?.action === 'review' || // a human_review trigger, or a near-copy of known content
             pre?.action === 'reject' ||
             confidence < HUMAN_REVIEW_BELOW
           ? 'escalate'
@@ -177,6 +185,7 @@ export async function judgeTask(deps: JudgeDeps, taskId: string) {
         ...(content.metadata as object),
         moderation,
         sensitivity: category,
+        confidence: verdict.signals,
         ...(decision === 'escalate' ? { review: verdict } : {}),
       };
       const rejected = decision === 'reject' || (decision === 'retry' && review?.action === 'reject');

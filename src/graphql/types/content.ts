@@ -5,6 +5,7 @@ import {
   type ContentType as ContentTypeValue,
   contentStatusOf,
 } from '../../domain/content/content.model.js';
+import { FLAG_STATUSES } from '../../domain/content/monitoring.js';
 import { builder } from '../builder.js';
 import type { Context } from '../context.js';
 import { optionalIdOf } from '../ids.js';
@@ -16,6 +17,12 @@ export const ContentStatus = enumFromValues(
   'ContentStatus',
   CONTENT_STATUSES,
   'draft → approved | rejected; approved → published | rejected; rejected → draft. Published is final.',
+);
+
+export const ContentFlagStatus = enumFromValues(
+  'ContentFlagStatus',
+  FLAG_STATUSES,
+  'A post-publication flag: OPEN until a person keeps the content (KEPT) or takes it down (TAKEN_DOWN).',
 );
 
 export const Content = builder.prismaNode('Content', {
@@ -56,6 +63,11 @@ const ContentFilter = builder.inputType('ContentFilter', {
     contentType: t.field({ type: [ContentType] }),
     createdAfter: t.field({ type: 'DateTime', description: 'Inclusive.' }),
     createdBefore: t.field({ type: 'DateTime', description: 'Exclusive.' }),
+    flagStatus: t.field({
+      type: [ContentFlagStatus],
+      description:
+        'Content flagged after publication, in any of these states ([OPEN]: the flags waiting for a person).',
+    }),
   }),
 });
 
@@ -89,6 +101,7 @@ function contentFilter(f: typeof ContentFilter.$inferInput | null | undefined, c
     contentTypes: f?.contentType,
     createdAfter: f?.createdAfter,
     createdBefore: f?.createdBefore,
+    flagStatuses: f?.flagStatus,
     withinAgentIds: ctx.access.agentIds,
     includeSensitive: ctx.access.seesSensitiveContent,
   };

@@ -76,7 +76,10 @@ export interface FilterOf {
     agentId?: string;
     contentTypes?: string[];
     tags?: string[];
+    contentIds?: string[];
     excludeContentIds?: string[];
+    /** Leaves out these agents' content (known content of everyone else: copyright_violation). */
+    excludeAgentIds?: string[];
   };
 }
 

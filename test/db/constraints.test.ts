@@ -12,6 +12,7 @@ import {
   IDENTITY_TABLES,
   insertRow,
   notNullColumnsCoveredBy,
+  PUBLISHING_TABLES,
   pgFailure,
   SWARM_TABLES,
   type Values,
@@ -27,12 +28,12 @@ const constraintNames = async (kind: 'c' | 'f' | 'u') =>
   (await constraintsCoveredBy(fixture.client, kind, 'core')).sort();
 
 describe('the tables', () => {
-  it('are exactly those of this file, constraints-identity and constraints-swarm, each with a smallest valid row', async () => {
+  it('are exactly those of this file, constraints-identity, -swarm and -publishing, each with a smallest valid row', async () => {
     const { rows } = await fixture.client.query<{ name: string }>(
       `SELECT relname AS name FROM pg_class
        WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p') AND relname <> '_prisma_migrations'`,
     );
-    const tables = [...CORE_TABLES, ...IDENTITY_TABLES, ...SWARM_TABLES].sort();
+    const tables = [...CORE_TABLES, ...IDENTITY_TABLES, ...SWARM_TABLES, ...PUBLISHING_TABLES].sort();
     expect(rows.map((r) => r.name).sort()).toEqual(tables);
     expect(Object.keys(BASE_ROWS).sort()).toEqual(tables);
   });

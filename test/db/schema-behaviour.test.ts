@@ -12,8 +12,15 @@ const fixture = useMigratedDatabaseClient();
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const recent = (value: unknown): boolean => value instanceof Date && Math.abs(Date.now() - value.getTime()) < 60_000;
 
-/** Primary keys without a default: a refresh token's id is its JWT's jti, a signing key's is its JWK's kid. */
-const SUPPLIED_KEYS: Record<string, string> = { refresh_tokens: 'jti', signing_keys: 'kid' };
+/**
+ * Primary keys without a default: a refresh token's id is its JWT's jti, a signing key's is its JWK's kid, a webhook
+ * delivery's is the platform's event id.
+ */
+const SUPPLIED_KEYS: Record<string, string> = {
+  refresh_tokens: 'jti',
+  signing_keys: 'kid',
+  webhook_deliveries: 'event_id',
+};
 /** Primary keys from a sequence (BIGSERIAL), so the outbox relays messages in the order they were written. */
 const SEQUENCE_KEYS = new Set(['outbox']);
 
@@ -35,9 +42,15 @@ describe('defaults', () => {
         const missing = await pgFailure(insertRow(fixture.client, table, { [key]: undefined }));
         expect([missing.code, missing.column]).toEqual(['23502', key]);
       }
-      const stamped = ['created_at', 'updated_at', 'detected_at', 'timestamp', 'issued_at', 'last_seen_at'].filter(
-        (c) => c in a,
-      );
+      const stamped = [
+        'created_at',
+        'updated_at',
+        'detected_at',
+        'timestamp',
+        'issued_at',
+        'last_seen_at',
+        'received_at',
+      ].filter((c) => c in a);
       expect(stamped.length).toBeGreaterThan(0);
       for (const column of stamped) expect(recent(a[column]), `${table}.${column} = ${String(a[column])}`).toBe(true);
     },
@@ -114,6 +127,7 @@ describe('updated_at trigger', () => {
     ['tasks', 'priority', 'low'],
     ['users', 'display_name', 'Ada Lovelace'],
     ['goals', 'status', 'running'],
+    ['publications', 'status', 'posted'],
   ] as const;
 
   it('is on exactly the tables with an updated_at column', async () => {

@@ -17,8 +17,9 @@ const parent =
 const inAnHour = fresh(() => new Date(Date.now() + 3_600_000));
 
 /**
- * The tables of migrations 0001–0005 (constraints.test.ts), of 0006, identity and access (constraints-identity), and
- * of 0007, the swarm (constraints-swarm, which also covers the columns 0007 added to tasks: see SWARM_COLUMNS).
+ * The tables of migrations 0001–0005 (constraints.test.ts), of 0006, identity and access (constraints-identity), of
+ * 0007, the swarm (constraints-swarm, which also covers the columns 0007 added to tasks: see SWARM_COLUMNS), and of
+ * 0008, publishing and webhooks (constraints-publishing).
  */
 export const CORE_TABLES = [
   'personas',
@@ -44,17 +45,19 @@ export const IDENTITY_TABLES = [
   'security_alerts',
 ] as const;
 export const SWARM_TABLES = ['goals', 'outbox'] as const;
+export const PUBLISHING_TABLES = ['publications', 'webhook_deliveries'] as const;
 /** Columns migration 0007 added to older tables: their constraints are tested with the swarm tables. */
 export const SWARM_COLUMNS: Readonly<Record<string, readonly string[]>> = {
   tasks: ['goal_id', 'depends_on', 'attempts', 'version'],
 };
 
 /** The constraint test file that covers a constraint (or NOT NULL) on `columns` of `table`. */
-export type ConstraintFile = 'core' | 'identity' | 'swarm';
+export type ConstraintFile = 'core' | 'identity' | 'swarm' | 'publishing';
 
 export function constraintFileOf(table: string, columns: readonly string[]): ConstraintFile | undefined {
   const added = SWARM_COLUMNS[table];
   if ((SWARM_TABLES as readonly string[]).includes(table)) return 'swarm';
+  if ((PUBLISHING_TABLES as readonly string[]).includes(table)) return 'publishing';
   if (added !== undefined && columns.length > 0 && columns.every((c) => added.includes(c))) return 'swarm';
   if ((CORE_TABLES as readonly string[]).includes(table)) return 'core';
   if ((IDENTITY_TABLES as readonly string[]).includes(table)) return 'identity';
@@ -123,6 +126,8 @@ export const BASE_ROWS: Record<string, Values> = {
   security_alerts: { kind: 'account_locked', severity: 'high', message: 'Account locked after failed sign-ins' },
   goals: { agent_id: parent('agents'), description: 'Grow the audience for the spring collection' },
   outbox: { topic: 'work', payload: { taskId: 't-1' }, dedupe_key: fresh(() => `work:${randomUUID()}`) },
+  publications: { content_id: parent('content'), platform: 'social', account: 'juno' },
+  webhook_deliveries: { platform: 'social', event_id: fresh(() => `evt_${randomUUID()}`), interactions: 1 },
 };
 
 /**

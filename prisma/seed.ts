@@ -87,7 +87,8 @@ export async function seedDemo(db: Database, now = new Date()) {
       name: 'juno-main',
       personaId: DEMO_PERSONA_ID,
       active: true,
-      metadata: { handle: '@junovale', platforms: ['social-sandbox'], demo: true },
+      // Where approved posts go: the social sandbox (mcp-servers/social), as @junovale.
+      metadata: { handle: '@junovale', platforms: [{ platform: 'social', account: 'junovale' }], demo: true },
     };
     await tx.agent.upsert({ where: { id: DEMO_AGENT_ID }, create: { id: DEMO_AGENT_ID, ...agent }, update: agent });
     for (const t of TRENDS) {

@@ -55,6 +55,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     embedder,
     vectors,
     externalModeration: createExternalModeration(config.moderation),
+    platformQuotas: config.platforms.quotas,
     db,
     redis,
     box: createSecretBox(config.encryptionKey),

@@ -1,8 +1,14 @@
 // The one place that reads the environment. Everything else receives a Config.
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { SwarmLimits } from './domain/tasks/limits.js';
+import type { McpServerConfig } from './platform/mcp/hub.js';
+
+/** The repository's root (the bundled MCP servers live under it). */
+const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -97,6 +103,29 @@ const envSchema = z.object({
   // them. It uses the OPENAI_* connection and LLM_TIMEOUT_MS / LLM_MAX_RETRIES.
   MODERATION_PROVIDER: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['offline', 'openai']).optional()),
   MODERATION_MODEL: z.string().min(1).default('omni-moderation-latest'),
+  // MCP (src/platform/mcp; docs/mcp.md): the servers Chimera reaches, as a file or inline JSON in the
+  // {"mcpServers": {"name": {"command", "args", "env", "cwd"} | {"url", "headers"}}} shape MCP hosts use.
+  MCP_CONFIG_FILE: z.string().optional(),
+  MCP_SERVERS: z.string().optional(),
+  MCP_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  // The bundled social-platform sandbox (mcp-servers/social), started beside the API (on in development).
+  SOCIAL_SANDBOX: bool.optional(),
+  SOCIAL_SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(4100),
+  SOCIAL_SANDBOX_STATE_FILE: z.string().min(1).default('./data/social-sandbox.json'),
+  SOCIAL_SANDBOX_AUDIENCE: bool.default(true),
+  // Trend ingestion: which MCP resources, how often, how long a trend lives.
+  TREND_SOURCES: z.string().default('mcp://news/latest'),
+  TRENDS_FETCH_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
+  TREND_TTL_HOURS: z.coerce
+    .number()
+    .min(0.01)
+    .max(24 * 365)
+    .default(24),
+  // Platform webhooks (POST /webhooks/{platform}): a shared secret per platform, and the accepted clock skew.
+  WEBHOOK_SECRETS: z.string().optional(),
+  WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
+  // Posting quotas per platform account, as the platforms enforce them: {"social": {"posts": 10, "windowMs": 3600000}}.
+  PLATFORM_QUOTAS: z.string().optional(),
 });
 
 /** An external OpenID Connect issuer whose ID tokens Chimera accepts (Google Workspace, Azure AD, …). */
@@ -205,6 +234,13 @@ export type Config = Readonly<{
       weaviateApiKey: string | undefined;
     }>;
   }>;
+  /** The MCP servers Chimera reaches (sources and platforms), each by stdio command or Streamable HTTP URL. */
+  mcp: Readonly<{ servers: readonly McpServerConfig[]; timeoutMs: number }>;
+  /** The bundled social sandbox (mcp-servers/social), run beside the API when enabled. */
+  socialSandbox: Readonly<{ enabled: boolean; port: number; stateFile: string; audience: boolean }>;
+  trends: Readonly<{ sources: readonly string[]; fetchEveryMs: number; ttlHours: number }>;
+  webhooks: Readonly<{ secrets: Readonly<Record<string, string>>; toleranceSeconds: number }>;
+  platforms: Readonly<{ quotas: Readonly<Record<string, PlatformQuota>> }>;
   /** The external moderation model merged into the offline checks: 'openai' (any compatible server) or none. */
   moderation: Readonly<{
     provider: 'offline' | 'openai';
@@ -215,6 +251,12 @@ export type Config = Readonly<{
     maxRetries: number;
   }>;
 }>;
+
+/** A platform's posting quota for one account: at most `posts` in any sliding window of `windowMs`. */
+export interface PlatformQuota {
+  posts: number;
+  windowMs: number;
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -296,7 +338,119 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }),
     memory: memoryConfig(e),
     moderation: moderationConfig(e),
+    ...integrationConfig(e),
   });
+}
+
+/** The development defaults of the bundled servers: news over stdio, the social sandbox over HTTP. */
+function bundledMcpServers(socialPort: number): McpServerConfig[] {
+  return [
+    {
+      name: 'news',
+      transport: 'stdio',
+      command: process.execPath,
+      args: ['--import', 'tsx', join(PROJECT_ROOT, 'mcp-servers/news/server.ts')],
+      cwd: PROJECT_ROOT,
+    },
+    { name: 'social', transport: 'http', url: `http://127.0.0.1:${socialPort}/mcp` },
+  ];
+}
+
+const mcpEntrySchema = z.union([
+  z.object({
+    command: z.string().min(1),
+    args: z.array(z.string()).default([]),
+    env: z.record(z.string(), z.string()).default({}),
+    cwd: z.string().optional(),
+  }),
+  z.object({ url: z.url(), headers: z.record(z.string(), z.string()).default({}) }),
+]);
+const mcpFileSchema = z.object({
+  mcpServers: z.record(
+    z.string().regex(/^[a-z][a-z0-9_-]*$/i, 'server names are letters, digits, - and _'),
+    mcpEntrySchema,
+  ),
+});
+const secretsSchema = z.record(z.string(), z.string().min(16, 'must be at least 16 characters'));
+const quotasSchema = z.record(
+  z.string(),
+  z.object({ posts: z.number().int().min(1), windowMs: z.number().int().min(1_000) }),
+);
+
+/** Parses a JSON variable with a schema, or a ConfigError naming the variable. */
+function jsonVariable<S extends z.ZodType>(name: string, text: string, schema: S): z.output<S> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration:\n  ${name}: not JSON (${(err as Error).message})`);
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new ConfigError(`Invalid configuration:\n  ${name}: ${issues}`);
+  }
+  return parsed.data;
+}
+
+function mcpServersOf(e: z.infer<typeof envSchema>): McpServerConfig[] {
+  let text = e.MCP_SERVERS;
+  let name = 'MCP_SERVERS';
+  if (!text && e.MCP_CONFIG_FILE) {
+    name = 'MCP_CONFIG_FILE';
+    try {
+      text = readFileSync(e.MCP_CONFIG_FILE, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`Invalid configuration:\n  MCP_CONFIG_FILE: cannot read it (${(err as Error).message})`);
+    }
+  }
+  if (!text) return bundledMcpServers(e.SOCIAL_SANDBOX_PORT);
+  const { mcpServers } = jsonVariable(name, text, mcpFileSchema);
+  return Object.entries(mcpServers).map(
+    ([server, entry]): McpServerConfig =>
+      'url' in entry
+        ? { name: server, transport: 'http', url: entry.url, headers: entry.headers }
+        : {
+            name: server,
+            transport: 'stdio',
+            command: entry.command,
+            args: entry.args,
+            env: entry.env,
+            cwd: entry.cwd,
+          },
+  );
+}
+
+function integrationConfig(e: z.infer<typeof envSchema>) {
+  const production = e.CHIMERA_ENV === 'production';
+  const secrets = e.WEBHOOK_SECRETS
+    ? jsonVariable('WEBHOOK_SECRETS', e.WEBHOOK_SECRETS, secretsSchema)
+    : production
+      ? {}
+      : { social: 'social-sandbox-dev-secret' };
+  const quotas = e.PLATFORM_QUOTAS
+    ? jsonVariable('PLATFORM_QUOTAS', e.PLATFORM_QUOTAS, quotasSchema)
+    : { social: { posts: 10, windowMs: 3_600_000 } };
+  const sources = e.TREND_SOURCES.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const source of sources) {
+    if (!/^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(source)) {
+      throw new ConfigError(`Invalid configuration:\n  TREND_SOURCES: "${source}" is not a resource URI`);
+    }
+  }
+  return {
+    mcp: Object.freeze({ servers: Object.freeze(mcpServersOf(e)), timeoutMs: e.MCP_TIMEOUT_MS }),
+    socialSandbox: Object.freeze({
+      enabled: e.SOCIAL_SANDBOX ?? e.CHIMERA_ENV === 'development',
+      port: e.SOCIAL_SANDBOX_PORT,
+      stateFile: e.SOCIAL_SANDBOX_STATE_FILE,
+      audience: e.SOCIAL_SANDBOX_AUDIENCE,
+    }),
+    trends: Object.freeze({ sources, fetchEveryMs: e.TRENDS_FETCH_INTERVAL_MS, ttlHours: e.TREND_TTL_HOURS }),
+    webhooks: Object.freeze({ secrets: Object.freeze(secrets), toleranceSeconds: e.WEBHOOK_TOLERANCE_SECONDS }),
+    platforms: Object.freeze({ quotas: Object.freeze(quotas) }),
+  };
 }
 
 function moderationConfig(e: z.infer<typeof envSchema>): Config['moderation'] {

@@ -1,8 +1,11 @@
-// Starts the API, and (EMBEDDED_WORKERS, on in development) the swarm's stages beside it.
+// Starts the API, the bundled social sandbox (SOCIAL_SANDBOX, on in development) and (EMBEDDED_WORKERS, on in
+// development) the swarm's stages beside it.
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { demoUsers } from '../prisma/seed-users.js';
 import { createApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { type Config, ConfigError, loadConfig } from './config.js';
+import type { Logger } from './platform/log/logger.js';
+import { type ChildServer, startChildServer } from './platform/mcp/child-server.js';
 import { SWARM_STAGES } from './swarm/engine.js';
 import { runStages } from './swarm/process.js';
 
@@ -10,12 +13,16 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const app = createApp(config);
   const url = await app.listen();
+  const sandbox = config.socialSandbox.enabled ? await startSocialSandbox(config, url, app.logger) : null;
   // Locally the swarm runs beside the API; in production workers/*.ts run it (EMBEDDED_WORKERS=false).
   const swarm = config.embeddedWorkers ? runStages(config, SWARM_STAGES) : null;
   app.logger.info({ url: `${url}/graphql` }, 'Chimera API listening');
   if (process.stdout.isTTY || config.env === 'development') {
     const [agent] = await app.services.agents.list({ active: true }, { take: 1, select: { id: true } });
-    process.stdout.write(banner(url, config.graphiql, agent ? encodeGlobalID('Agent', agent.id) : undefined));
+    const sandboxUi = typeof sandbox?.info.ui === 'string' ? sandbox.info.ui : null;
+    process.stdout.write(
+      banner(url, config.graphiql, sandboxUi, agent ? encodeGlobalID('Agent', agent.id) : undefined),
+    );
     if (config.env === 'development') process.stdout.write(await demoCredentials(app));
   }
 
@@ -25,6 +32,7 @@ async function main(): Promise<void> {
     stopping = true;
     app.logger.info({ signal }, 'shutting down');
     await swarm?.close();
+    await sandbox?.stop();
     await app.close();
     process.exit(0);
   };
@@ -54,13 +62,48 @@ ${lines.join('\n')}
 `;
 }
 
-function banner(url: string, graphiql: boolean, agentId = '<an agent id from the first query>'): string {
+/**
+ * The bundled social-platform sandbox (mcp-servers/social) beside the API: it posts what Chimera publishes and
+ * sends its (simulated) audience's interactions back to /webhooks/social. If its port is taken (a sandbox already
+ * runs), Chimera goes on without starting another.
+ */
+async function startSocialSandbox(config: Config, apiUrl: string, logger: Logger): Promise<ChildServer | null> {
+  try {
+    return await startChildServer({
+      command: process.execPath,
+      args: [
+        '--import',
+        'tsx',
+        'mcp-servers/social/server.ts',
+        '--transport',
+        'http',
+        '--port',
+        String(config.socialSandbox.port),
+      ],
+      cwd: new URL('..', import.meta.url).pathname,
+      env: {
+        SOCIAL_STATE_FILE: config.socialSandbox.stateFile,
+        SOCIAL_AUDIENCE: config.socialSandbox.audience ? 'on' : 'off',
+        SOCIAL_WEBHOOK_URL: `${apiUrl}/webhooks/social`,
+        SOCIAL_WEBHOOK_SECRET: config.webhooks.secrets.social,
+      },
+      onLog: (line) => logger.debug({ server: 'social' }, line),
+    });
+  } catch (err) {
+    logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'the social sandbox did not start');
+    return null;
+  }
+}
+
+function banner(url: string, graphiql: boolean, sandboxUi: string | null, agentId = '<an agent id>'): string {
   return `
   Chimera is running.
 
-    GraphQL API   ${url}/graphql${graphiql ? '   (open it in a browser for GraphiQL)' : ''}
-    Liveness      ${url}/health
-    Readiness     ${url}/ready
+    GraphQL API      ${url}/graphql${graphiql ? '   (open it in a browser for GraphiQL)' : ''}
+    MCP endpoint     ${url}/mcp   (Streamable HTTP; Authorization: Bearer <accessToken>)
+    Social sandbox   ${sandboxUi ?? '(not started)'}   (where approved posts appear)
+    Liveness         ${url}/health
+    Readiness        ${url}/ready
 
   Paste into GraphiQL:
 

@@ -1,5 +1,5 @@
-// Builds the HTTP face: graphql-yoga with the schema, error masking, request ids, /health and /ready.
-// No business logic here.
+// Builds the HTTP face: graphql-yoga with the schema, error masking, request ids, /health and /ready, and the
+// routes beside GraphQL (POST /webhooks/{platform}, POST /mcp; src/http). No business logic here.
 import { randomUUID } from 'node:crypto';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
@@ -14,6 +14,8 @@ import type { Context, Topics } from './graphql/context.js';
 import { toClientError } from './graphql/errors.js';
 import { permissionsFor } from './graphql/permissions.js';
 import { executableSchema, schema as unguardedSchema } from './graphql/schema.js';
+import { createMcpHandler, type GraphQLResult } from './http/mcp.js';
+import { createWebhookHandler, WEBHOOK_PATH } from './http/webhooks.js';
 import type { Database } from './platform/db/prisma.js';
 import type { Logger } from './platform/log/logger.js';
 import type { Redis } from './platform/redis/redis.js';
@@ -224,7 +226,40 @@ export function createGraphQLServer(deps: ServerDeps) {
       }
     },
   };
-  return createYoga<ServerContext, Context>({
+  const webhooks = createWebhookHandler({ db: deps.db, settings: config.webhooks, logger });
+  const mcp = createMcpHandler({
+    version: config.version,
+    authenticated: async (headers) => {
+      const credential = credentialOf(headers);
+      if (!credential) return false;
+      return services.auth.authenticate(credential, { requestId: randomUUID(), ip: null, userAgent: null }).then(
+        () => true,
+        () => false,
+      );
+    },
+    // An MCP tool is a GraphQL operation of the caller's, through this same server.
+    execute: async (query, variables, headers) => {
+      const forwarded = new Headers({ 'content-type': 'application/json', accept: 'application/json' });
+      for (const name of ['authorization', 'x-api-key', 'x-request-id', 'user-agent']) {
+        const value = headers.get(name);
+        if (value) forwarded.set(name, value);
+      }
+      const res = await yoga.fetch('http://chimera.internal/graphql', {
+        method: 'POST',
+        headers: forwarded,
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await res.json()) as GraphQLResult;
+    },
+  });
+  const routesPlugin: Plugin = {
+    async onRequest({ request, url, endResponse }) {
+      const webhook = WEBHOOK_PATH.exec(url.pathname);
+      if (webhook?.[1]) endResponse(await webhooks(request, webhook[1]));
+      else if (url.pathname === '/mcp') endResponse(await mcp(request));
+    },
+  };
+  const yoga = createYoga<ServerContext, Context>({
     schema: servedSchema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
@@ -289,6 +324,7 @@ export function createGraphQLServer(deps: ServerDeps) {
     plugins: [
       requestIdPlugin,
       jwksPlugin,
+      routesPlugin,
       rateLimitPlugin,
       subscriptionExpiryPlugin,
       useReadinessCheck({
@@ -300,6 +336,7 @@ export function createGraphQLServer(deps: ServerDeps) {
       }),
     ],
   });
+  return yoga;
 }
 
 export type GraphQLServer = ReturnType<typeof createGraphQLServer>;

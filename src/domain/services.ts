@@ -21,6 +21,7 @@ import { createInteractionService } from './interactions/interactions.service.js
 import { createMemoryService } from './memory/memory.service.js';
 import { moderatorWithKnownContent } from './moderation/moderator.js';
 import { createPersonaService } from './personas/personas.service.js';
+import { type PlatformTarget, type PostingQuota, quotaOf, targetsOf } from './publishing/publishing.service.js';
 import { createAlertService } from './security/alerts.service.js';
 import { createRateLimiter } from './security/rate-limit.js';
 import { createSwarmActivity } from './swarm/activity.js';
@@ -60,6 +61,8 @@ export interface ServiceDeps {
   /** Text embeddings and the vector store behind agent memory and similarity search. */
   embedder: Embedder;
   vectors: VectorStore;
+  /** Posting quotas per platform account (the platforms' own rules, tracked from the publish ledger). */
+  platformQuotas?: Readonly<Record<string, PostingQuota>>;
   /** An external moderation model merged into the offline checks (OpenAI moderation), when configured. */
   externalModeration?: ExternalModeration | undefined;
   alertWebhookUrl?: string;
@@ -102,6 +105,11 @@ export function createServices(deps: ServiceDeps) {
     /** The swarm's live state: agent state and the hourly counters (written by the workers, read by the API). */
     activity,
     content: createContentService({ db, memory, publish: deps.publish }),
+    /** Where agents publish, and how much of each account's posting quota is used. */
+    publishing: {
+      targetsOf,
+      quota: (target: PlatformTarget) => quotaOf(db, deps.platformQuotas ?? {}, target),
+    },
     trends: createTrendService({ db }),
     interactions: createInteractionService({ db }),
     wallets: createWalletService({ db }),

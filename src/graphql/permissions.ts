@@ -427,6 +427,7 @@ export const OPERATION_RULES = {
     taskUpdated: chain(needs('task:read'), agentOfTaskOrAgentArg),
     reviewItemAdded: needs('content:approve', 'content:reject', 'content:moderate'),
     agentStateChanged: chain(needs('agent:read'), agentOfAgentIdArg),
+    trendDetected: needs('trends:read'),
     securityAlerts: restricted('security:read'),
   },
 } satisfies Record<string, Record<string, IRule>>;

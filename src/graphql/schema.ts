@@ -22,6 +22,7 @@ import './types/security.js';
 import './types/swarm.js';
 import './types/memory.js';
 import './types/moderation.js';
+import './types/publishing.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());
 

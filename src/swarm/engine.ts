@@ -3,8 +3,10 @@
 // the reconciler that re-enqueues work Redis lost, and the heartbeats of running tasks. Each processor is one call
 // into the domain; all rules live in src/domain/swarm/.
 import { DelayedError, type Job, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { MemoryService } from '../domain/memory/memory.service.js';
 import type { Moderator } from '../domain/moderation/pipeline.js';
+import { failPublication, type PostingQuota, publishContent } from '../domain/publishing/publishing.service.js';
 import type { SwarmActivityRecorder } from '../domain/swarm/activity.js';
 import { deadLetter } from '../domain/swarm/dead-letter.js';
 import type { Publish } from '../domain/swarm/events.js';
@@ -18,6 +20,7 @@ import type { Database } from '../platform/db/prisma.js';
 import type { Embedder } from '../platform/embeddings/embeddings.js';
 import type { LanguageModel } from '../platform/llm/llm.js';
 import type { Logger } from '../platform/log/logger.js';
+import type { McpHub } from '../platform/mcp/hub.js';
 import { createQueueConnection, createQueues, type QueueName, type RetryPolicy } from '../platform/queue/queues.js';
 import type { VectorStore } from '../platform/vector/vector-store.js';
 import {
@@ -27,7 +30,7 @@ import {
   scheduleMaintenance,
 } from './maintenance.js';
 
-export const SWARM_STAGES = ['planner', 'worker', 'judge', 'maintenance'] as const;
+export const SWARM_STAGES = ['planner', 'worker', 'judge', 'publish', 'maintenance'] as const;
 export type SwarmStage = (typeof SWARM_STAGES)[number];
 
 export interface SwarmOptions {
@@ -49,6 +52,14 @@ export interface SwarmOptions {
   vectors?: VectorStore;
   /** The maintenance stage's recurring jobs. */
   maintenance?: MaintenanceSchedule;
+  /** The MCP hub: resources tasks require, trend sources, platform tools (absent: none are reached). */
+  mcp?: McpHub;
+  /** Redis (the trend cache). */
+  redis?: Redis;
+  /** Trend ingestion's default sources and a trend's lifetime. */
+  trends?: { sources: readonly string[]; ttlHours: number };
+  /** Posting quotas per platform account. */
+  platformQuotas?: Readonly<Record<string, PostingQuota>>;
   redisUrl: string;
   keyPrefix: string;
   logger: Logger;
@@ -66,7 +77,7 @@ export interface SwarmOptions {
   heartbeatMs?: number;
 }
 
-type JobData = { taskId?: string; goalId?: string; agentId?: string } & MaintenanceJobData;
+type JobData = { taskId?: string; goalId?: string; agentId?: string; publicationId?: string } & MaintenanceJobData;
 type Processor = (job: Job<JobData>, token?: string) => Promise<unknown>;
 
 export function startSwarm(opts: SwarmOptions) {
@@ -80,6 +91,10 @@ export function startSwarm(opts: SwarmOptions) {
     memory: opts.memory,
     moderator: opts.moderator,
     embedder: opts.embedder,
+    mcp: opts.mcp,
+    redis: opts.redis,
+    trends: opts.trends,
+    quotas: opts.platformQuotas ?? {},
     onSideEffectError: (err: unknown, what: string) => logger.warn({ err }, `swarm could not ${what}`),
   };
   // The moderation examples are embedded once per process: start now, not inside the first Judge's job.
@@ -88,10 +103,13 @@ export function startSwarm(opts: SwarmOptions) {
   const send = (m: { topic: string; dedupeKey: string; payload: unknown }) => {
     const payload = m.payload as Record<string, unknown>;
     const priority = payload.priority;
+    // Work scheduled for later (the Planner waiting for a posting slot) is a delayed job.
+    const notBefore = typeof payload.notBefore === 'string' ? Date.parse(payload.notBefore) : Number.NaN;
     return queues.add(m.topic as QueueName, {
       id: m.dedupeKey,
       data: payload,
       priority: priority === 'high' || priority === 'medium' || priority === 'low' ? priority : undefined,
+      delayMs: Number.isFinite(notBefore) ? Math.max(0, notBefore - Date.now()) : undefined,
     });
   };
   const relay = createOutboxRelay({
@@ -119,17 +137,27 @@ export function startSwarm(opts: SwarmOptions) {
     planner: deferrable((job) => planGoal(deps, String(job.data.goalId))),
     worker: deferrable((job) => executeTask(deps, String(job.data.taskId))),
     judge: deferrable((job) => judgeTask(deps, String(job.data.taskId))),
+    publish: deferrable((job) => publishContent(deps, String(job.data.publicationId))),
     maintenance: maintenanceProcessor({ ...deps, vectors: opts.vectors }),
   };
 
-  const recordDeadLetter = (stage: Exclude<SwarmStage, 'maintenance'>, job: Job<JobData>, reason: string) =>
-    deadLetter(deps, {
-      stage,
-      taskId: job.data.taskId,
-      goalId: job.data.goalId,
-      reason,
-      attempts: job.attemptsMade,
-    }).catch((e: unknown) => logger.error({ err: e, stage, jobId: job.id }, 'could not record a dead letter'));
+  const recordDeadLetter = (stage: SwarmStage, job: Job<JobData>, reason: string) => {
+    const recorded =
+      stage === 'maintenance'
+        ? Promise.resolve() // no task to fail: the failed set is the record
+        : stage === 'publish'
+          ? failPublication(db, String(job.data.publicationId), reason)
+          : deadLetter(deps, {
+              stage,
+              taskId: job.data.taskId,
+              goalId: job.data.goalId,
+              reason,
+              attempts: job.attemptsMade,
+            });
+    return recorded.catch((e: unknown) =>
+      logger.error({ err: e, stage, jobId: job.id }, 'could not record a dead letter'),
+    );
+  };
 
   const lockMs = opts.lockMs ?? 30_000;
   const connections: ReturnType<typeof createQueueConnection>[] = [];
@@ -147,11 +175,9 @@ export function startSwarm(opts: SwarmOptions) {
       logger.warn({ err, stage, jobId: job?.id }, 'swarm job failed');
       if (!job) return;
       opts.activity?.count('errors', job.data.agentId ?? null);
-      // Out of retries: the job is a dead letter (kept in BullMQ's failed set); end its task with the reason.
-      // (Maintenance jobs have no task: their failed set is the record.)
-      if (stage !== 'maintenance' && job.attemptsMade >= (job.opts.attempts ?? 1)) {
-        void recordDeadLetter(stage, job, err.message);
-      }
+      // Out of retries: the job is a dead letter (kept in BullMQ's failed set); end its task (or publication) with
+      // the reason.
+      if (job.attemptsMade >= (job.opts.attempts ?? 1)) void recordDeadLetter(stage, job, err.message);
     });
     worker.on('error', (err) => logger.warn({ err, stage }, 'swarm worker error'));
     return worker;
@@ -198,11 +224,7 @@ export function startSwarm(opts: SwarmOptions) {
         restored += 1;
       } else if ((await job.isFailed()) && job.attemptsMade >= (job.opts.attempts ?? 1)) {
         // Dead, but its dead letter was never recorded (the database was down when it died): record it now.
-        await recordDeadLetter(
-          name as Exclude<SwarmStage, 'maintenance'>,
-          job as Job<JobData>,
-          job.failedReason ?? 'failed',
-        );
+        await recordDeadLetter(name as SwarmStage, job as Job<JobData>, job.failedReason ?? 'failed');
       }
     }
     if (restored > 0) logger.warn({ restored }, 'reconciler re-enqueued work that the queues had lost');

@@ -1,18 +1,25 @@
 // FACE 2 — the maintenance queue: housekeeping that is no stage of a goal. Each job names its kind; each kind is one
-// call into the core (post-publication monitoring) or an adapter (vector-store upkeep). Recurring kinds are BullMQ
-// job schedulers, upserted by every process that runs the stage: however many run, each tick runs once.
+// call into the core (post-publication monitoring, trend ingestion) or an adapter (vector-store upkeep). Recurring
+// kinds are BullMQ job schedulers, upserted by every process that runs the stage: however many run, each tick runs
+// once.
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import { type MonitoringDeps, monitorContent } from '../domain/content/monitoring.js';
+import type { SwarmDeps } from '../domain/swarm/events.js';
 import { MAINTENANCE_KINDS, type MaintenanceKind } from '../domain/swarm/jobs.js';
+import { expireTrends, ingestTrends } from '../domain/trends/ingestion.js';
+import type { Embedder } from '../platform/embeddings/embeddings.js';
 import type { VectorStore } from '../platform/vector/vector-store.js';
 
-export interface MaintenanceDeps extends MonitoringDeps {
+export interface MaintenanceDeps extends MonitoringDeps, Pick<SwarmDeps, 'mcp' | 'redis' | 'trends'> {
   vectors?: VectorStore | undefined;
+  embedder: Embedder;
 }
 
 export interface MaintenanceSchedule {
   /** How often the embedded vector store builds its indexes and compacts (0: never). */
   optimizeVectorsEveryMs?: number | undefined;
+  /** How often trends are fetched from the configured sources (0: never). */
+  fetchTrendsEveryMs?: number | undefined;
 }
 
 export interface MaintenanceJobData {
@@ -33,20 +40,35 @@ export function maintenanceProcessor(deps: MaintenanceDeps) {
         return monitorContent(deps, String(job.data.contentId), strings(job.data.interactionIds));
       case 'optimize_vectors':
         return deps.vectors?.optimize ? deps.vectors.optimize() : { skipped: 'the vector store indexes on its own' };
+      case 'fetch_trends':
+        return fetchTrends(deps);
     }
   };
 }
 
+/** The scheduled Trend Data pipeline: expired trends go inactive, then every configured source is read. */
+async function fetchTrends(deps: MaintenanceDeps) {
+  const expired = await expireTrends(deps.db);
+  const { mcp, redis, memory, trends } = deps;
+  if (!mcp || !redis || !memory || !trends?.sources.length) return { expired, sources: [] };
+  const reports = await ingestTrends(
+    { db: deps.db, redis, mcp, memory, embedder: deps.embedder, ttlHours: trends.ttlHours, publish: deps.publish },
+    trends.sources,
+  );
+  return { expired, sources: reports };
+}
+
 /** The recurring maintenance jobs (idempotent: upserting an unchanged schedule changes nothing). */
 export async function scheduleMaintenance(queue: Queue, deps: MaintenanceDeps, schedule: MaintenanceSchedule) {
-  const every = schedule.optimizeVectorsEveryMs ?? 0;
-  if (every > 0 && deps.vectors?.kind === 'lancedb') {
-    await queue.upsertJobScheduler(
-      'optimize_vectors',
-      { every },
-      { name: 'optimize_vectors', data: { kind: 'optimize_vectors' }, opts: { attempts: 1 } },
-    );
-  } else {
-    await queue.removeJobScheduler('optimize_vectors');
+  const every: Record<'optimize_vectors' | 'fetch_trends', number> = {
+    optimize_vectors: deps.vectors?.kind === 'lancedb' ? (schedule.optimizeVectorsEveryMs ?? 0) : 0,
+    fetch_trends: deps.mcp && deps.trends?.sources.length ? (schedule.fetchTrendsEveryMs ?? 0) : 0,
+  };
+  for (const [kind, ms] of Object.entries(every)) {
+    if (ms > 0) {
+      await queue.upsertJobScheduler(kind, { every: ms }, { name: kind, data: { kind }, opts: { attempts: 1 } });
+    } else {
+      await queue.removeJobScheduler(kind);
+    }
   }
 }

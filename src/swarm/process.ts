@@ -6,6 +6,7 @@ import { createSwarmActivity } from '../domain/swarm/activity.js';
 import { createDatabase } from '../platform/db/prisma.js';
 import { createLanguageModel } from '../platform/llm/create-llm.js';
 import { createLogger } from '../platform/log/logger.js';
+import { createMcpHub } from '../platform/mcp/hub.js';
 import { createExternalModeration } from '../platform/moderation/create-moderation.js';
 import { createRedisPublisher } from '../platform/pubsub/redis-publisher.js';
 import { createRedis } from '../platform/redis/redis.js';
@@ -28,6 +29,11 @@ export function runStages(config: Config, stages: readonly SwarmStage[]) {
   });
   const { embedder, vectors } = createSemanticStores(config.memory);
   const memory = createMemoryService({ embedder, store: vectors, redis });
+  const mcp = createMcpHub({
+    servers: config.mcp.servers,
+    timeoutMs: config.mcp.timeoutMs,
+    onServerLog: (server, line) => logger.debug({ server }, line),
+  });
   const swarm = startSwarm({
     db,
     llm,
@@ -41,7 +47,14 @@ export function runStages(config: Config, stages: readonly SwarmStage[]) {
     }),
     embedder,
     vectors,
-    maintenance: { optimizeVectorsEveryMs: config.memory.vectorStore.optimizeEveryMs },
+    maintenance: {
+      optimizeVectorsEveryMs: config.memory.vectorStore.optimizeEveryMs,
+      fetchTrendsEveryMs: config.trends.fetchEveryMs,
+    },
+    mcp,
+    redis,
+    trends: config.trends,
+    platformQuotas: config.platforms.quotas,
     limits: config.swarm.limits,
     redisUrl: config.redisUrl,
     keyPrefix: config.redisKeyPrefix,
@@ -58,7 +71,7 @@ export function runStages(config: Config, stages: readonly SwarmStage[]) {
     swarm,
     async close() {
       await swarm.close();
-      await Promise.allSettled([db.$disconnect(), redis.quit(), vectors.close()]);
+      await Promise.allSettled([db.$disconnect(), redis.quit(), vectors.close(), mcp.close()]);
     },
   };
 }

@@ -118,6 +118,8 @@ export interface World {
     taskEvent(): Promise<void>;
     /** Agent A's state changes (a task of agent A starts running), announced to agentStateChanged subscribers. */
     agentStateEvent(): Promise<void>;
+    /** A new trend is announced to trendDetected subscribers. */
+    trendEvent(): Promise<void>;
     /** A stored alert; `publish` raises it through the alert service (subscribers hear of it). */
     alert(opts?: { publish?: boolean }): Promise<Ref>;
     /** A refresh token of a new session of the login user. */
@@ -1221,6 +1223,14 @@ export const OPERATIONS: OperationRow[] = [
         vars((fx) => ({ a: fx.agentB.gid })),
       ),
     }),
+  },
+  {
+    type: 'Subscription',
+    field: 'trendDetected',
+    rule: 'trends:read',
+    query: 'subscription { trendDetected { id topic } }',
+    trigger: (w) => w.make.trendEvent(),
+    cells: cells({ super_admin: 'allow', analyst: 'allow' }),
   },
   {
     type: 'Subscription',

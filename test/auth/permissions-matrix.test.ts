@@ -9,6 +9,7 @@ import { applyMiddleware } from 'graphql-middleware';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { renderPermissionsDoc } from '../../scripts/permissions-doc.js';
 import { type AccessAttributes, buildPrincipal } from '../../src/domain/auth/principal.js';
+import { TREND_DETECTED_TOPIC } from '../../src/domain/trends/ingestion.js';
 import { OPERATION_RULES, permissionsFor, TYPE_RULES } from '../../src/graphql/permissions.js';
 import { schema } from '../../src/graphql/schema.js';
 import { totpAt } from '../../src/platform/crypto/totp.js';
@@ -257,6 +258,9 @@ function createWorld(variant: Variant): World & { caller(kind: PrincipalKind): P
       },
       async agentStateEvent() {
         services.activity.started({ id: fx.taskA.id, agentId: fx.agentA.id });
+      },
+      async trendEvent() {
+        t.app.pubsub.publish(TREND_DETECTED_TOPIC, { id: fx.trend.id });
       },
       async alert(opts = {}) {
         const input = { kind: 'account_locked' as const, severity: 'low' as const, message: 'matrix' };

@@ -1,5 +1,5 @@
-// Migration 0008, publishing and webhooks, in psql terms: the publish ledger (publications) and the accepted webhook
-// events (webhook_deliveries). CHECK, UNIQUE, FOREIGN KEY (NO ACTION) and NOT NULL each reject a bad row; the
+// Migration 0008, publishing and webhooks, in psql terms: the publish ledger (publications), the accepted webhook
+// events (webhook_deliveries) and goals.context. CHECK, UNIQUE, FOREIGN KEY (NO ACTION) and NOT NULL each reject a bad row; the
 // defaults fill in what the migration says. Raw `pg` against a migrated database of this file's own.
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
@@ -120,6 +120,7 @@ describe('NOT NULL', () => {
     ]),
     ['webhook_deliveries', 'received_at'],
     ['webhook_deliveries', 'interactions'],
+    ['goals', 'context'],
   ] as [string, string][];
 
   it('the NOT NULL columns (besides the primary keys) are exactly the ones this file tests', async () => {
@@ -160,6 +161,10 @@ describe('defaults', () => {
       reply_to: null,
       agent_id: null,
     });
+  });
+
+  it("a goal passes nothing extra to its tasks by default ('{}')", async () => {
+    expect((await insert('goals')).context).toEqual({});
   });
 
   it('a webhook delivery is stamped when received', async () => {

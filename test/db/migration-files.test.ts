@@ -35,7 +35,7 @@ SELECT $$a;b$$, a$b FROM t;
       ['0005_append_only_audit_and_updated_at', true, 9, undefined],
       ['0006_identity_and_access', true, 16, undefined],
       ['0007_swarm_goals_and_outbox', true, 10, undefined],
-      ['0008_publishing_and_webhooks', true, 6, undefined],
+      ['0008_publishing_and_webhooks', true, 7, undefined],
     ]);
   });
 });

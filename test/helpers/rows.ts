@@ -46,6 +46,8 @@ export const IDENTITY_TABLES = [
 ] as const;
 export const SWARM_TABLES = ['goals', 'outbox'] as const;
 export const PUBLISHING_TABLES = ['publications', 'webhook_deliveries'] as const;
+/** Columns migration 0008 added to older tables: tested with the publishing tables. */
+export const PUBLISHING_COLUMNS: Readonly<Record<string, readonly string[]>> = { goals: ['context'] };
 /** Columns migration 0007 added to older tables: their constraints are tested with the swarm tables. */
 export const SWARM_COLUMNS: Readonly<Record<string, readonly string[]>> = {
   tasks: ['goal_id', 'depends_on', 'attempts', 'version'],
@@ -56,8 +58,10 @@ export type ConstraintFile = 'core' | 'identity' | 'swarm' | 'publishing';
 
 export function constraintFileOf(table: string, columns: readonly string[]): ConstraintFile | undefined {
   const added = SWARM_COLUMNS[table];
-  if ((SWARM_TABLES as readonly string[]).includes(table)) return 'swarm';
+  const added8 = PUBLISHING_COLUMNS[table];
+  if (added8 !== undefined && columns.length > 0 && columns.every((c) => added8.includes(c))) return 'publishing';
   if ((PUBLISHING_TABLES as readonly string[]).includes(table)) return 'publishing';
+  if ((SWARM_TABLES as readonly string[]).includes(table)) return 'swarm';
   if (added !== undefined && columns.length > 0 && columns.every((c) => added.includes(c))) return 'swarm';
   if ((CORE_TABLES as readonly string[]).includes(table)) return 'core';
   if ((IDENTITY_TABLES as readonly string[]).includes(table)) return 'identity';

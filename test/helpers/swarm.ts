@@ -22,6 +22,9 @@ export function startTestSwarm(t: TestApp, opts: Partial<SwarmOptions> = {}) {
     // Tests run the reconciler by hand (swarm.reconcile()): fixture rows must not turn into jobs behind their back.
     reconcileIntervalMs: 0,
     heartbeatMs: t.app.config.swarm.heartbeatMs,
+    redis: t.app.redis,
+    trends: t.app.config.trends,
+    platformQuotas: t.app.config.platforms.quotas,
     ...opts,
   });
 }

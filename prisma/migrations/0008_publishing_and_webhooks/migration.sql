@@ -1,4 +1,4 @@
--- MCP integration: the publish ledger and the webhook deliveries.
+-- MCP integration: the publish ledger, the webhook deliveries, and a goal's context for its tasks.
 --
 -- publications: one row per piece of content and platform, written before anything is sent to the platform. Its id
 -- is the idempotency key the platform is given, and (content_id, platform) is unique, so a retried or crashed publish
@@ -39,3 +39,6 @@ CREATE TABLE webhook_deliveries (
     PRIMARY KEY (platform, event_id)
 );
 CREATE INDEX idx_webhook_deliveries_received_at ON webhook_deliveries(received_at);
+
+-- What a goal passes to every task of its plan, e.g. the platform comment a reply answers.
+ALTER TABLE goals ADD COLUMN context JSONB NOT NULL DEFAULT '{}';

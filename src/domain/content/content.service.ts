@@ -4,6 +4,7 @@ import { Prisma } from '../../generated/prisma/client.js';
 import type { Database } from '../../platform/db/prisma.js';
 import { type Actor, writeAudit } from '../audit/audit.service.js';
 import type { MemoryService } from '../memory/memory.service.js';
+import { queuePublications } from '../publishing/publishing.service.js';
 import { ConflictError, NotFoundError } from '../shared/errors.js';
 import { agentIdWithin, oneOf, orUndefined, statusIn, timeRange } from '../shared/filters.js';
 import { lockStatusRow } from '../shared/locking.js';
@@ -119,6 +120,10 @@ export function createContentService({ db, memory, publish }: ContentServiceDeps
           where: { id },
           data: { status: data.status, ...(data.status === 'published' ? { publishedAt: new Date() } : {}) },
         });
+        if (data.status === 'approved') {
+          const { taskId } = await tx.content.findUniqueOrThrow({ where: { id }, select: { taskId: true } });
+          await queuePublications(tx, { id, agentId: row.agent_id, taskId });
+        }
         await writeAudit(tx, {
           agentId: row.agent_id,
           action: `content.${data.status}`,

@@ -1,5 +1,6 @@
 // After publication (the spec's post_publication stage): when interactions arrive for a piece of content, the agent
-// remembers what was said to it (episodes), and the content is looked at again — complaints in the comments, an
+// remembers what was said to it (episodes), answers the comments that deserve it (a reply goal through the Planner,
+// see replyWorthy), and the content is looked at again — complaints in the comments, an
 // anomalous jump or drop in engagement, a burst of reports. When the stage says a person must look, the content is
 // FLAGGED: it stays published, appears in `contents(filter: { flagStatus: [OPEN] })`, and a reviewer keeps it or takes
 // it down (resolveFlag). A kept flag is not raised again by the same evidence: only what came after counts.
@@ -15,6 +16,8 @@ import { ConflictError, NotFoundError } from '../shared/errors.js';
 import { asJson } from '../shared/json.js';
 import { lockStatusRow } from '../shared/locking.js';
 import { nonBlank, parseInput } from '../shared/validation.js';
+import { createGoalService } from '../swarm/goals.service.js';
+import type { SwarmLimits } from '../tasks/limits.js';
 
 /** Engagement is counted per hour, over at most the last two days. */
 export const ENGAGEMENT_BUCKET_MS = 3_600_000;
@@ -27,6 +30,8 @@ export const MAX_COMPLAINTS = 50;
 export const INTERACTION_IMPORTANCE = 0.4;
 /** How much a takedown weighs: the agent should not do it again. */
 export const TAKEDOWN_IMPORTANCE = 0.9;
+/** At most this many reply goals per post (an agent does not argue in its comments all day). */
+export const MAX_REPLIES_PER_POST = 3;
 
 /** Announced (with the content's id) when a flag opens or is resolved. */
 export const CONTENT_FLAGS_TOPIC = 'content:flags';
@@ -74,6 +79,8 @@ export interface MonitoringDeps {
   db: Database;
   moderator: Moderator;
   memory?: MemoryService;
+  /** The task budgets reply goals are held to. */
+  limits?: SwarmLimits;
   publish?: (topic: string, payload: { id: string }) => void;
   onSideEffectError?: (err: unknown, what: string) => void;
   now?: () => Date;
@@ -99,15 +106,11 @@ async function engagementSeries(db: Database, contentId: string, from: Date, to:
 async function rememberInteractions(
   deps: MonitoringDeps,
   content: { agentId: string | null; contentData: string },
-  interactionIds: readonly string[],
+  rows: { id: string; platform: string; interactionType: string; data: unknown }[],
 ): Promise<number> {
   const { memory } = deps;
   const agentId = content.agentId;
-  if (!memory || !agentId || interactionIds.length === 0) return 0;
-  const rows = await deps.db.interaction.findMany({
-    where: { id: { in: [...interactionIds] } },
-    select: { id: true, platform: true, interactionType: true, data: true },
-  });
+  if (!memory || !agentId) return 0;
   let remembered = 0;
   for (const row of rows) {
     const text = interactionText(row.data);
@@ -129,9 +132,79 @@ async function rememberInteractions(
   return remembered;
 }
 
+/** A comment on the agent's post deserves an answer when it asks something or names the agent, and is not abuse. */
+export function replyWorthy(text: string, handle: string | null): boolean {
+  const asks = /\?\s*$|\?\s/.test(text);
+  const named = handle ? text.toLowerCase().includes(`@${handle.replace(/^@/, '').toLowerCase()}`) : false;
+  return asks || named;
+}
+
+/**
+ * The comments of a batch that deserve an answer become reply goals (one per comment: the interaction's id is the
+ * goal's idempotency key), at most MAX_REPLIES_PER_POST per post, never for what moderation would reject. The goal's
+ * context carries the comment, so the reply_comment task knows what it answers and where.
+ */
+async function replyToComments(
+  deps: MonitoringDeps,
+  content: { id: string; agentId: string | null; status: string | null },
+  rows: { id: string; platform: string; interactionType: string; data: unknown }[],
+): Promise<number> {
+  const agentId = content.agentId;
+  if (!agentId || content.status !== 'published') return 0;
+  const publication = await deps.db.publication.findFirst({
+    where: { contentId: content.id, status: 'posted' },
+    select: { account: true, platform: true },
+  });
+  // Only a post Chimera published has somewhere to answer.
+  if (!publication) return 0;
+  const already = await deps.db.goal.count({
+    where: { agentId, context: { path: ['reply_to', 'contentId'], equals: content.id } },
+  });
+  const goals = createGoalService({ db: deps.db, limits: deps.limits });
+  let replies = 0;
+  for (const row of rows) {
+    if (already + replies >= MAX_REPLIES_PER_POST) break;
+    const data = objectOf(row.data);
+    const text = interactionText(row.data);
+    const commentId = typeof data.commentId === 'string' ? data.commentId : null;
+    const author = typeof data.author === 'string' ? data.author : 'someone';
+    if (row.interactionType !== 'comment' || !text || !commentId) continue;
+    if (author.replace(/^@/, '') === publication.account) continue;
+    if (!replyWorthy(text, publication.account)) continue;
+    if ((await deps.moderator.review({ text })).action === 'reject') continue;
+    try {
+      await goals.submit(
+        {
+          agentId,
+          goalDescription: `Reply to the comment from ${author} on your post.`,
+          idempotencyKey: `reply-${row.id}`,
+          priority: 'medium',
+          context: {
+            reply_to: {
+              platform: publication.platform,
+              commentId,
+              postId: typeof data.postId === 'string' ? data.postId : null,
+              contentId: content.id,
+              author,
+              text,
+            },
+          },
+        },
+        MONITOR,
+      );
+      replies += 1;
+    } catch (err) {
+      deps.onSideEffectError?.(err, 'plan a reply'); // e.g. the agent's hourly task budget is used up
+    }
+  }
+  return replies;
+}
+
 export interface MonitorOutcome {
   /** Interactions that became episodes. */
   remembered: number;
+  /** Comments that became reply goals. */
+  replies: number;
   /** The post_publication decision (null when the content is not published). */
   decision: ModerationDecision | null;
   /** Whether this run opened a flag. */
@@ -153,9 +226,17 @@ export async function monitorContent(
     where: { id: contentId },
     select: { id: true, agentId: true, status: true, metadata: true, publishedAt: true, contentData: true },
   });
-  if (!content) return { remembered: 0, decision: null, flagged: false };
-  const remembered = await rememberInteractions(deps, content, interactionIds);
-  if (content.status !== 'published') return { remembered, decision: null, flagged: false };
+  if (!content) return { remembered: 0, replies: 0, decision: null, flagged: false };
+  const rows = interactionIds.length
+    ? await db.interaction.findMany({
+        where: { id: { in: [...interactionIds] } },
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        select: { id: true, platform: true, interactionType: true, data: true },
+      })
+    : [];
+  const remembered = await rememberInteractions(deps, content, rows);
+  const replies = await replyToComments(deps, content, rows);
+  if (content.status !== 'published') return { remembered, replies, decision: null, flagged: false };
 
   const flag = flagOf(content.metadata);
   const starts = [
@@ -214,7 +295,7 @@ export async function monitorContent(
     return open;
   });
   if (opened) deps.publish?.(CONTENT_FLAGS_TOPIC, { id: contentId });
-  return { remembered, decision, flagged: opened };
+  return { remembered, replies, decision, flagged: opened };
 }
 
 const resolveSchema = z.object({

@@ -1,8 +1,11 @@
 // What the swarm announces after a change commits: the task (by task and by agent), new review items and agent
 // state. Payloads carry ids only; subscribers load the object with their own permissions. Activity (which agent is
 // busy with what, the hourly counters) goes to Redis through SwarmActivity; neither may ever fail the work.
+import type { Redis } from 'ioredis';
+import type { McpHub } from '../../platform/mcp/hub.js';
 import type { MemoryService } from '../memory/memory.service.js';
 import type { Moderator } from '../moderation/pipeline.js';
+import type { PostingQuota } from '../publishing/publishing.service.js';
 import type { SwarmLimits } from '../tasks/limits.js';
 
 export type Publish = (topic: string, payload: { id: string }) => void;
@@ -36,6 +39,14 @@ export interface SwarmDeps {
   moderator?: Moderator;
   /** Reports a failed side effect (memory, say) that did not stop the work. */
   onSideEffectError?: (err: unknown, what: string) => void;
+  /** The MCP hub: resources a task requires, trend sources, platform tools. Absent: none are reached. */
+  mcp?: Pick<McpHub, 'readResource' | 'callTool'>;
+  /** Redis, for the trend cache. */
+  redis?: Redis;
+  /** Trend ingestion: the default sources and a trend's lifetime. */
+  trends?: { sources: readonly string[]; ttlHours: number };
+  /** Posting quotas per platform (per account). */
+  quotas?: Readonly<Record<string, PostingQuota>>;
 }
 
 export function announceTask(deps: SwarmDeps, task: { id: string; agentId: string | null }): void {

@@ -2,24 +2,34 @@
 // after commit, a stalled-job retry) finds the task already moved on, or reuses the draft it already wrote.
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { Database } from '../../platform/db/prisma.js';
+import type { Embedder } from '../../platform/embeddings/embeddings.js';
 import type { ContextItem, LanguageModel } from '../../platform/llm/llm.js';
 import { asJson } from '../shared/json.js';
-import { lockQuota, requireRunBudget, SPEC_LIMITS } from '../tasks/limits.js';
+import { lockQuota, QuotaDeferral, requireRunBudget, SPEC_LIMITS } from '../tasks/limits.js';
 import { isFinal, taskStatusOf } from '../tasks/task.model.js';
 import { moveTask } from '../tasks/task-state.js';
+import { ingestTrends } from '../trends/ingestion.js';
 import { announceTask, type SwarmDeps } from './events.js';
 import { judgeJob } from './jobs.js';
 import { enqueue } from './outbox.js';
 import { activeTrends, personaOfAgent, trendContext } from './persona-of.js';
 import { indexTrends, note, recalled } from './recollection.js';
+import { resolveResources } from './resources.js';
 
 interface TaskContext {
   goal_description?: string;
   goal?: string;
   feedback?: string;
+  required_resources?: string[];
+  /** Set by the Planner when the agent's posting quotas are full: the task starts then. */
+  scheduled_for?: string;
+  /** The platform comment a reply answers (reply_comment tasks made from interactions). */
+  reply_to?: { platform: string; commentId: string; postId?: string; author?: string; text?: string };
 }
 
-export async function executeTask(deps: SwarmDeps & { db: Database; llm: LanguageModel }, taskId: string) {
+type WorkerDeps = SwarmDeps & { db: Database; llm: LanguageModel; embedder?: Embedder };
+
+export async function executeTask(deps: WorkerDeps, taskId: string) {
   const { db } = deps;
   const limits = deps.limits ?? SPEC_LIMITS;
   let task = await db.task.findUniqueOrThrow({ where: { id: taskId } });
@@ -27,6 +37,15 @@ export async function executeTask(deps: SwarmDeps & { db: Database; llm: Languag
   if (isFinal(status) || status === 'review') return { taskId, executed: false };
   const agentId = task.agentId as string;
   const starting = status === 'pending';
+  // Scheduled by the Planner for a free posting slot: wait until then (deferred, not failed).
+  const scheduledFor = Date.parse(String((task.context as TaskContext | null)?.scheduled_for ?? ''));
+  if (starting && scheduledFor > Date.now()) {
+    throw new QuotaDeferral(
+      'platformPosts',
+      scheduledFor - Date.now(),
+      `scheduled for ${new Date(scheduledFor).toISOString()}, when the agent's posting quota frees`,
+    );
+  }
   // Start (or resume) only within the agent's limits; over them, QuotaDeferral puts the job back for later.
   const version = await db.$transaction(async (tx) => {
     if (starting) await lockQuota(tx, agentId);
@@ -60,7 +79,7 @@ export async function executeTask(deps: SwarmDeps & { db: Database; llm: Languag
 type TaskRow = Prisma.TaskGetPayload<Record<string, never>>;
 
 /** Writes this attempt's result (and content), moves the task to REVIEW and queues the Judge, in one transaction. */
-async function draft(deps: SwarmDeps & { db: Database; llm: LanguageModel }, task: TaskRow) {
+async function draft(deps: WorkerDeps, task: TaskRow) {
   const { db, llm } = deps;
   const taskId = task.id;
   const attempt = task.attempts;
@@ -73,7 +92,13 @@ async function draft(deps: SwarmDeps & { db: Database; llm: LanguageModel }, tas
   if (task.taskType === 'generate_content' || task.taskType === 'reply_comment') {
     const persona = await personaOfAgent(db, task.agentId as string);
     const asked = instructions || (context.goal ?? 'Say something in character.');
+    const resources = await resolveResources(deps, context.required_resources ?? []);
+    const answering = context.reply_to?.text
+      ? [{ kind: 'comment' as const, text: `${context.reply_to.author ?? 'Someone'}: ${context.reply_to.text}` }]
+      : [];
     const background: ContextItem[] = [
+      ...answering,
+      ...resources.context,
       ...(await trendContext(db)),
       ...(await recalled(deps, task.agentId as string, asked)),
     ];
@@ -87,7 +112,7 @@ async function draft(deps: SwarmDeps & { db: Database; llm: LanguageModel }, tas
     if (pre?.category === 'prohibited') {
       // A prohibited request gets no draft; the Judge rejects it. (A request against the persona's own directives is
       // written and goes to a person: the pipeline's word on it is a reason, not a verdict.)
-      output = { result: asJson({ attempt, moderation }) };
+      output = { result: asJson({ attempt, moderation, resources: resources.report }) };
     } else {
       const completion = await llm.complete({
         persona,
@@ -96,15 +121,42 @@ async function draft(deps: SwarmDeps & { db: Database; llm: LanguageModel }, tas
         context: background,
       });
       output = {
-        result: asJson({ attempt, moderation }),
+        result: asJson({ attempt, moderation, resources: resources.report }),
         content: { text: completion.text, metadata: asJson({ llm: completion.metadata, attempt }) },
       };
     }
   } else if (task.taskType === 'fetch_trends') {
+    // Through the MCP sources when there are some (the task's own, else the configured ones): the Trend Data pipeline.
+    const sources = context.required_resources?.length ? context.required_resources : (deps.trends?.sources ?? []);
+    const ingested =
+      deps.mcp && deps.redis && deps.memory && deps.embedder && deps.trends && sources.length
+        ? await ingestTrends(
+            {
+              db,
+              redis: deps.redis,
+              mcp: deps.mcp,
+              memory: deps.memory,
+              embedder: deps.embedder,
+              ttlHours: deps.trends.ttlHours,
+              publish: deps.publish,
+            },
+            sources,
+          )
+        : null;
     const trends = await activeTrends(db, 10);
     // What the agent looked at becomes searchable (relatedTrends, TrendAnalysis in the vector store).
-    await indexTrends(deps, trends);
-    output = { result: { attempt, trends: trends.map((t) => t.topic) } };
+    if (!ingested) await indexTrends(deps, trends);
+    output = {
+      result: asJson({
+        attempt,
+        trends: trends.map((t) => t.topic),
+        ...(ingested
+          ? {
+              ingested: ingested.map((r) => ({ ...r, created: r.created.length, corroborated: r.corroborated.length })),
+            }
+          : {}),
+      }),
+    };
   } else {
     // Transfers wait for the wallet service and a CFO's approval: the Judge sends them to a human.
     output = { result: { attempt, transfer: 'awaiting CFO approval', request: instructions } };

@@ -7,7 +7,7 @@ import type { Database } from '../../platform/db/prisma.js';
 import { requireAgent } from '../agents/agents.service.js';
 import { type Actor, writeAudit } from '../audit/audit.service.js';
 import { ConflictError } from '../shared/errors.js';
-import { goalContextFields, parseInput, uuid, withDefault } from '../shared/validation.js';
+import { goalContextFields, jsonObject, parseInput, uuid, withDefault } from '../shared/validation.js';
 import { requireTaskBudgetOrReject, SPEC_LIMITS, type SwarmLimits } from '../tasks/limits.js';
 import { TASK_PRIORITIES } from '../tasks/task.model.js';
 import { planJob } from './jobs.js';
@@ -27,6 +27,8 @@ const submitSchema = z.object({
     .max(255)
     .regex(/^[\w.:-]+$/, 'letters, digits and . _ : - only')
     .nullish(),
+  /** Passed to every task of the plan (not offered by the API: the swarm sets it, e.g. the comment to answer). */
+  context: withDefault(jsonObject, {}),
 });
 
 export type SubmitGoalInput = z.input<typeof submitSchema>;
@@ -64,6 +66,7 @@ export function createGoalService({ db, limits = SPEC_LIMITS }: { db: Database; 
               requiredResources: data.requiredResources,
               priority: data.priority,
               idempotencyKey: data.idempotencyKey ?? null,
+              context: data.context as Prisma.InputJsonObject,
               createdBy: actor.kind === 'user' ? (actor.id ?? null) : null,
             },
           });

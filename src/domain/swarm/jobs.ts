@@ -51,7 +51,7 @@ export const judgeJob = (task: Subject, attempt: number): JobMessage => ({
 });
 
 /** The kinds of maintenance job (job.data.kind). */
-export const MAINTENANCE_KINDS = ['monitor_content', 'optimize_vectors'] as const;
+export const MAINTENANCE_KINDS = ['monitor_content', 'optimize_vectors', 'fetch_trends'] as const;
 export type MaintenanceKind = (typeof MAINTENANCE_KINDS)[number];
 
 /**

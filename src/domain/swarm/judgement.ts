@@ -7,6 +7,7 @@ import type { LanguageModel } from '../../platform/llm/llm.js';
 import { type Tx, writeAudit } from '../audit/audit.service.js';
 import type { ModerationDecision } from '../moderation/model.js';
 import type { Moderator } from '../moderation/pipeline.js';
+import { queuePublications } from '../publishing/publishing.service.js';
 import { asJson } from '../shared/json.js';
 import { taskStatusOf } from '../tasks/task.model.js';
 import { moveTask } from '../tasks/task-state.js';
@@ -197,6 +198,7 @@ export async function judgeTask(deps: JudgeDeps, taskId: string) {
           ...(decision === 'approve' ? { status: 'approved' } : rejected ? { status: 'rejected' } : {}),
         },
       });
+      if (decision === 'approve') await queuePublications(tx, content);
     }
     if (decision === 'approve') {
       await moveTask(tx, { id: taskId, from: 'review', to: 'complete', expectedVersion: task.version, result });

@@ -4,7 +4,8 @@ import type { Prisma } from '../../generated/prisma/client.js';
 import type { Database } from '../../platform/db/prisma.js';
 import type { LanguageModel } from '../../platform/llm/llm.js';
 import { writeAudit } from '../audit/audit.service.js';
-import { lockQuota, requireTaskBudget, SPEC_LIMITS } from '../tasks/limits.js';
+import { nextPostingSlot } from '../publishing/publishing.service.js';
+import { CONTENT_TASK_TYPES, lockQuota, requireTaskBudget, SPEC_LIMITS } from '../tasks/limits.js';
 import { announceTask, type SwarmDeps } from './events.js';
 import { workJob } from './jobs.js';
 import { enqueue } from './outbox.js';
@@ -12,6 +13,13 @@ import { personaOfAgent, trendContext } from './persona-of.js';
 import { recalled } from './recollection.js';
 
 const SYSTEM_ACTOR = { kind: 'system', id: 'planner' } as const;
+
+/** What a goal passes to every task of its plan (goals.context: e.g. the comment a reply answers). */
+function goalContextOf(value: unknown): Record<string, Prisma.InputJsonValue> {
+  return value && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, Prisma.InputJsonValue>)
+    : {};
+}
 
 export async function planGoal(deps: SwarmDeps & { db: Database; llm: LanguageModel }, goalId: string) {
   const { db, llm } = deps;
@@ -28,6 +36,10 @@ export async function planGoal(deps: SwarmDeps & { db: Database; llm: LanguageMo
     goal: goal.description,
     context: [...constraints, ...(await trendContext(db)), ...(await recalled(deps, goal.agentId, goal.description))],
   });
+
+  // Around the agent's posting quotas: when its platforms are full, content is scheduled for the next free slot
+  // (the Worker starts it then) instead of being written now and failing to post.
+  const slot = deps.quotas ? await nextPostingSlot(db, deps.quotas, goal.agentId) : null;
 
   const planned = await db.$transaction(async (tx) => {
     // Re-check under the lock: two planners racing on the same goal plan it once.
@@ -52,6 +64,8 @@ export async function planGoal(deps: SwarmDeps & { db: Database; llm: LanguageMo
             required_resources: goal.requiredResources,
             goal: goal.description,
             params: step.params,
+            ...goalContextOf(goal.context),
+            ...(slot && CONTENT_TASK_TYPES.includes(step.type) ? { scheduled_for: slot.toISOString() } : {}),
           } as Prisma.InputJsonObject,
           dependsOn: step.dependsOn.map((i) => ids[i] as string),
         },

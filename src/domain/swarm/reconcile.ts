@@ -1,10 +1,12 @@
-// The reconciler's rules. PostgreSQL says which work is outstanding; the queues must hold a job for each piece. The
+// The reconciler's rules. PostgreSQL says which work is outstanding (goals, tasks, publications); the queues must hold
+// a job for each piece. The
 // outbox covers a crash between commit and enqueue, but not a Redis that lost jobs it had accepted (a flush, a
 // failover without persistence, a restore from an older snapshot). This finds, from the rows alone, the job each
 // goal and task needs now — under the same job id its first enqueue used, so a job that still exists is never
 // doubled — and the engine re-enqueues those Redis no longer has.
 import { Prisma } from '../../generated/prisma/client.js';
 import type { Database } from '../../platform/db/prisma.js';
+import { publishJob } from '../publishing/publishing.service.js';
 import { type JobMessage, judgeJob, planJob, workJob } from './jobs.js';
 
 export interface OutstandingOptions {
@@ -38,7 +40,12 @@ export async function outstandingJobs(db: Database, opts: OutstandingOptions): P
           OR t.status = 'in_progress'
           OR (t.status = 'review' AND (t.result IS NULL OR NOT (t.result ? 'verdict'))))
      ORDER BY t.updated_at LIMIT ${opts.limit}`;
+  // Approved content not yet posted: its publish job must exist (or wait, deferred, in the queue).
+  const publications = await db.$queryRaw<{ id: string; agent_id: string | null }[]>`
+    SELECT id, agent_id FROM publications WHERE status = 'pending' AND updated_at < ${settled}
+     ORDER BY updated_at LIMIT ${opts.limit}`;
   return [
+    ...publications.map((p) => publishJob(p.id, p.agent_id)),
     ...goals.map((g) => planJob({ id: g.id, agentId: g.agent_id, priority: g.priority })),
     ...tasks.map((t) => {
       const subject = { id: t.id, agentId: t.agent_id, priority: t.priority };

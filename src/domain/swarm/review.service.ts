@@ -7,6 +7,7 @@ import { Prisma } from '../../generated/prisma/client.js';
 import type { Database } from '../../platform/db/prisma.js';
 import { type Actor, type Tx, writeAudit } from '../audit/audit.service.js';
 import { allowedContentTransitions, type ContentStatus, contentStatusOf } from '../content/content.model.js';
+import { queuePublications } from '../publishing/publishing.service.js';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.js';
 import { agentIdWithin, orUndefined } from '../shared/filters.js';
 import { asJson } from '../shared/json.js';
@@ -325,6 +326,7 @@ export function createReviewService(deps: { db: Database } & SwarmDeps) {
         async (tx, task, review, content) => {
           await move(tx, task, 'complete', asJson({ ...objectOf(task.result), review }));
           await markContent(tx, content, 'approved', review);
+          if (content) await queuePublications(tx, content);
           if (task.goalId) {
             await releaseDependents(tx, task.goalId);
             await resumeGoal(tx, task.goalId);

@@ -31,7 +31,8 @@ export const CONTENT_TASK_TYPES: readonly string[] = ['generate_content', 'reply
 export class QuotaDeferral extends Error {
   override name = 'QuotaDeferral';
   constructor(
-    readonly limit: keyof SwarmLimits,
+    /** Which limit: a SwarmLimits key, or a platform quota ("platformPosts"). */
+    readonly limit: keyof SwarmLimits | 'platformPosts',
     readonly delayMs: number,
     message: string,
   ) {

@@ -1,6 +1,31 @@
-// Trend: type and queries.
+// Trend: type, queries, and the subscription to newly detected trends.
+import type { TrendMetadata } from '../../domain/trends/ingestion.js';
+import { TREND_DETECTED_TOPIC } from '../../domain/trends/ingestion.js';
 import { builder } from '../builder.js';
 import { connectionOf, scoreOf } from './common.js';
+
+const metaOf = (v: unknown): Partial<TrendMetadata> =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Partial<TrendMetadata>) : {};
+const list = <T>(v: T[] | undefined): T[] => (Array.isArray(v) ? v : []);
+
+const TrendSighting = builder.objectRef<TrendMetadata['sources'][number]>('TrendSighting').implement({
+  description: 'One source that reported the trend.',
+  fields: (t) => ({
+    source: t.exposeString('source', { description: 'The feed or platform (e.g. a news feed id).' }),
+    title: t.exposeString('title'),
+    url: t.string({ nullable: true, resolve: (s) => s.url }),
+    publishedAt: t.field({ type: 'DateTime', resolve: (s) => new Date(s.publishedAt) }),
+  }),
+});
+
+const TrendObservation = builder.objectRef<TrendMetadata['observations'][number]>('TrendObservation').implement({
+  description: 'The trend seen again by an ingestion run, and the relevance it had then.',
+  fields: (t) => ({
+    at: t.field({ type: 'DateTime', resolve: (o) => new Date(o.at) }),
+    relevance: t.exposeFloat('relevance'),
+    source: t.exposeString('source'),
+  }),
+});
 
 export const Trend = builder.prismaNode('Trend', {
   id: { field: 'id' },
@@ -17,8 +42,31 @@ export const Trend = builder.prismaNode('Trend', {
       description: 'Marked active and not past expiresAt.',
       resolve: (tr) => tr.active !== false && (tr.expiresAt == null || tr.expiresAt > new Date()),
     }),
+    keywords: t.stringList({ resolve: (tr) => list(metaOf(tr.metadata).keywords) }),
+    sentiment: t.string({ nullable: true, resolve: (tr) => metaOf(tr.metadata).sentiment ?? null }),
+    summary: t.string({ nullable: true, resolve: (tr) => metaOf(tr.metadata).summary || null }),
+    sources: t.field({
+      type: [TrendSighting],
+      description: 'Every source that reported it (near-duplicates of one story are one trend).',
+      resolve: (tr) => list(metaOf(tr.metadata).sources),
+    }),
+    history: t.field({
+      type: [TrendObservation],
+      description: 'Each time ingestion saw it, oldest first, with its relevance then (the last 50).',
+      resolve: (tr) => list(metaOf(tr.metadata).observations),
+    }),
   }),
 });
+
+builder.subscriptionField('trendDetected', (t) =>
+  t.prismaField({
+    type: 'Trend',
+    description: 'Every new trend, as ingestion detects it (not a trend seen again).',
+    subscribe: (_root, _args, ctx) => ctx.pubsub.subscribe(TREND_DETECTED_TOPIC),
+    resolve: (query, payload: { id: string }, _args, ctx) =>
+      ctx.db.trend.findUniqueOrThrow({ ...query, where: { id: payload.id } }),
+  }),
+);
 
 const TrendConnection = connectionOf(Trend, 'Trend');
 

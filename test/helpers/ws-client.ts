@@ -13,16 +13,16 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Polls `probe` until it returns something other than undefined/false, for at most `ms`. */
+/** Polls `probe` until it returns something other than undefined, null or false, for at most `ms`. */
 export async function eventually<T>(
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  probe: () => Promise<T | undefined | false | null> | T | undefined | false | null,
   ms: number,
   what: string,
-) {
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await probe();
-    if (value !== undefined && value !== false) return value;
+    if (value !== undefined && value !== false && value !== null) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }

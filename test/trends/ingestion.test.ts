@@ -9,7 +9,7 @@ import {
   relevanceOf,
   type TrendMetadata,
 } from '../../src/domain/trends/ingestion.js';
-import { extractKeywords, sentimentOf } from '../../src/domain/trends/text-signals.js';
+import { extractEntities, extractKeywords, sentimentOf } from '../../src/domain/trends/text-signals.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { gid } from '../helpers/fixtures.js';
 
@@ -113,6 +113,15 @@ describe('trend ingestion', () => {
     expect(data.node.history.map((h) => h.relevance)).toHaveLength(2);
   });
 
+  it('keeps two stories on one subject apart when they name nothing in common', async () => {
+    serve('mcp://news/energy', [
+      item('Town approves subsidies for rooftop solar panels', { source: { feedId: 'energy-desk', title: 'E' } }),
+    ]);
+    const [report] = await ingestTrends(deps, ['mcp://news/energy']);
+    expect(report?.created).toHaveLength(1);
+    expect((await trendMeta(BATTERIES)).sources).toHaveLength(1);
+  });
+
   it('normalizes dates and drops what cannot be a trend', async () => {
     serve('mcp://news/odd', [
       item('A story from the future', { publishedAt: new Date(NOW.getTime() + 86_400_000).toISOString() }),
@@ -165,6 +174,14 @@ describe('trend scoring', () => {
         categories: ['Energy'],
       }),
     ).toEqual(['energy', 'solar', 'panels', 'fall', 'prices', 'cheaper']);
+    expect(extractEntities('Northwind Labs ships Lumen 2, a 14B model. Lumen beats GPT-5 on SunCast tests')).toEqual([
+      'labs',
+      'lumen',
+      '14b',
+      'gpt-5',
+      'suncast',
+    ]);
+    expect(extractEntities('City council approves rebates for home battery storage')).toEqual([]);
     expect(sentimentOf('Startup raises funding and celebrates a record launch')).toBe('positive');
     expect(sentimentOf('Outage and data breach hit the service')).toBe('negative');
     expect(sentimentOf('The committee meets on Tuesday')).toBe('neutral');

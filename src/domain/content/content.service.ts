@@ -16,7 +16,7 @@ import {
   type ContentType,
   contentStatusOf,
 } from './content.model.js';
-import { type FlagResolution, type FlagStatus, flagStatusWhere, resolveFlag } from './monitoring.js';
+import { type FlagResolution, type FlagStatus, flagStatusWhere, resolveFlag } from './flags.js';
 
 export interface ContentFilter {
   /** Access scope: only rows of these agents (set for callers limited to assigned agents). */

@@ -1,23 +1,20 @@
 // After publication (the spec's post_publication stage): when interactions arrive for a piece of content, the agent
 // remembers what was said to it (episodes), answers the comments that deserve it (a reply goal through the Planner,
-// see replyWorthy), and the content is looked at again — complaints in the comments, an
-// anomalous jump or drop in engagement, a burst of reports. When the stage says a person must look, the content is
-// FLAGGED: it stays published, appears in `contents(filter: { flagStatus: [OPEN] })`, and a reviewer keeps it or takes
-// it down (resolveFlag). A kept flag is not raised again by the same evidence: only what came after counts.
-import { z } from 'zod';
+// replies.ts), and the content is looked at again — complaints in the comments, an anomalous jump or drop in
+// engagement, a burst of reports. When the stage says a person must look, the content is FLAGGED (flags.ts). A kept
+// flag is not raised again by the same evidence: only what came after counts.
 import { Prisma } from '../../generated/prisma/client.js';
 import type { Database } from '../../platform/db/prisma.js';
-import { type Actor, writeAudit } from '../audit/audit.service.js';
+import { writeAudit } from '../audit/audit.service.js';
 import { interactionText } from '../interactions/interactions.service.js';
-import { derivedMemoryId, type MemoryService } from '../memory/memory.service.js';
+import type { MemoryService } from '../memory/memory.service.js';
 import type { ModerationDecision } from '../moderation/model.js';
 import type { Moderator } from '../moderation/pipeline.js';
-import { ConflictError, NotFoundError } from '../shared/errors.js';
 import { asJson } from '../shared/json.js';
 import { lockStatusRow } from '../shared/locking.js';
-import { nonBlank, parseInput } from '../shared/validation.js';
-import { createGoalService } from '../swarm/goals.service.js';
 import type { SwarmLimits } from '../tasks/limits.js';
+import { CONTENT_FLAGS_TOPIC, type ContentFlag, flagOf, objectOf } from './flags.js';
+import { replyToComments } from './replies.js';
 
 /** Engagement is counted per hour, over at most the last two days. */
 export const ENGAGEMENT_BUCKET_MS = 3_600_000;
@@ -28,52 +25,6 @@ export const FLAG_WINDOW_MS = 3_600_000;
 export const MAX_COMPLAINTS = 50;
 /** How much an interaction the audience addressed to the agent weighs as a memory. */
 export const INTERACTION_IMPORTANCE = 0.4;
-/** How much a takedown weighs: the agent should not do it again. */
-export const TAKEDOWN_IMPORTANCE = 0.9;
-/** At most this many reply goals per post (an agent does not argue in its comments all day). */
-export const MAX_REPLIES_PER_POST = 3;
-
-/** Announced (with the content's id) when a flag opens or is resolved. */
-export const CONTENT_FLAGS_TOPIC = 'content:flags';
-
-export const FLAG_STATUSES = ['open', 'kept', 'taken_down'] as const;
-export type FlagStatus = (typeof FLAG_STATUSES)[number];
-export const FLAG_RESOLUTIONS = ['keep', 'take_down'] as const;
-export type FlagResolution = (typeof FLAG_RESOLUTIONS)[number];
-
-/** A post-publication flag, kept in content.metadata.flag. */
-export interface ContentFlag {
-  status: FlagStatus;
-  raisedAt: string;
-  reasons: string[];
-  resolvedAt?: string;
-  resolvedBy?: { kind: Actor['kind']; id: string | null };
-  note?: string | null;
-}
-
-const flagSchema = z.object({
-  status: z.enum(FLAG_STATUSES),
-  raisedAt: z.string(),
-  reasons: z.array(z.string()),
-  resolvedAt: z.string().optional(),
-  resolvedBy: z
-    .object({ kind: z.enum(['anonymous', 'user', 'service', 'system']), id: z.string().nullable() })
-    .optional(),
-  note: z.string().nullable().optional(),
-});
-
-const objectOf = (v: unknown): Record<string, unknown> =>
-  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-
-export function flagOf(metadata: unknown): ContentFlag | null {
-  const parsed = flagSchema.safeParse(objectOf(metadata).flag);
-  return parsed.success ? parsed.data : null;
-}
-
-/** Content whose flag is in one of these states (a Prisma condition on metadata.flag.status). */
-export function flagStatusWhere(statuses: readonly FlagStatus[]): Prisma.ContentWhereInput {
-  return { OR: statuses.map((s) => ({ metadata: { path: ['flag', 'status'], equals: s } })) };
-}
 
 export interface MonitoringDeps {
   db: Database;
@@ -132,74 +83,6 @@ async function rememberInteractions(
   return remembered;
 }
 
-/** A comment on the agent's post deserves an answer when it asks something or names the agent, and is not abuse. */
-export function replyWorthy(text: string, handle: string | null): boolean {
-  const asks = /\?\s*$|\?\s/.test(text);
-  const named = handle ? text.toLowerCase().includes(`@${handle.replace(/^@/, '').toLowerCase()}`) : false;
-  return asks || named;
-}
-
-/**
- * The comments of a batch that deserve an answer become reply goals (one per comment: the interaction's id is the
- * goal's idempotency key), at most MAX_REPLIES_PER_POST per post, never for what moderation would reject. The goal's
- * context carries the comment, so the reply_comment task knows what it answers and where.
- */
-async function replyToComments(
-  deps: MonitoringDeps,
-  content: { id: string; agentId: string | null; status: string | null },
-  rows: { id: string; platform: string; interactionType: string; data: unknown }[],
-): Promise<number> {
-  const agentId = content.agentId;
-  if (!agentId || content.status !== 'published') return 0;
-  const publication = await deps.db.publication.findFirst({
-    where: { contentId: content.id, status: 'posted' },
-    select: { account: true, platform: true },
-  });
-  // Only a post Chimera published has somewhere to answer.
-  if (!publication) return 0;
-  const already = await deps.db.goal.count({
-    where: { agentId, context: { path: ['reply_to', 'contentId'], equals: content.id } },
-  });
-  const goals = createGoalService({ db: deps.db, limits: deps.limits });
-  let replies = 0;
-  for (const row of rows) {
-    if (already + replies >= MAX_REPLIES_PER_POST) break;
-    const data = objectOf(row.data);
-    const text = interactionText(row.data);
-    const commentId = typeof data.commentId === 'string' ? data.commentId : null;
-    const author = typeof data.author === 'string' ? data.author : 'someone';
-    if (row.interactionType !== 'comment' || !text || !commentId) continue;
-    if (author.replace(/^@/, '') === publication.account) continue;
-    if (!replyWorthy(text, publication.account)) continue;
-    if ((await deps.moderator.review({ text })).action === 'reject') continue;
-    try {
-      await goals.submit(
-        {
-          agentId,
-          goalDescription: `Reply to the comment from ${author} on your post.`,
-          idempotencyKey: `reply-${row.id}`,
-          priority: 'medium',
-          context: {
-            reply_to: {
-              platform: publication.platform,
-              commentId,
-              postId: typeof data.postId === 'string' ? data.postId : null,
-              contentId: content.id,
-              author,
-              text,
-            },
-          },
-        },
-        MONITOR,
-      );
-      replies += 1;
-    } catch (err) {
-      deps.onSideEffectError?.(err, 'plan a reply'); // e.g. the agent's hourly task budget is used up
-    }
-  }
-  return replies;
-}
-
 export interface MonitorOutcome {
   /** Interactions that became episodes. */
   remembered: number;
@@ -235,7 +118,7 @@ export async function monitorContent(
       })
     : [];
   const remembered = await rememberInteractions(deps, content, rows);
-  const replies = await replyToComments(deps, content, rows);
+  const replies = await replyToComments(deps, MONITOR, content, rows);
   if (content.status !== 'published') return { remembered, replies, decision: null, flagged: false };
 
   const flag = flagOf(content.metadata);
@@ -296,77 +179,4 @@ export async function monitorContent(
   });
   if (opened) deps.publish?.(CONTENT_FLAGS_TOPIC, { id: contentId });
   return { remembered, replies, decision, flagged: opened };
-}
-
-const resolveSchema = z.object({
-  decision: z.enum(FLAG_RESOLUTIONS),
-  note: nonBlank(1000).nullish(),
-});
-
-/**
- * A person's decision on an open flag: keep the content published, or take it down (PUBLISHED → REJECTED, the only
- * way published content leaves that state). A takedown also becomes a lesson the agent remembers, and the post stops
- * standing for the agent's voice in similarity search. One transaction, audited with the reviewer.
- */
-export async function resolveFlag(
-  deps: Pick<MonitoringDeps, 'db' | 'memory' | 'publish' | 'onSideEffectError' | 'now'>,
-  contentId: string,
-  input: { decision: FlagResolution; note?: string | null },
-  actor: Actor,
-  query: Pick<Prisma.ContentFindUniqueArgs, 'include' | 'select'> = {},
-) {
-  const { decision, note } = parseInput(resolveSchema, input);
-  const now = deps.now?.() ?? new Date();
-  const { content, flag, agentId } = await deps.db.$transaction(async (tx) => {
-    const locked = await lockStatusRow(tx, 'content', contentId);
-    if (!locked) throw new NotFoundError('Content', contentId);
-    const row = await tx.content.findUniqueOrThrow({ where: { id: contentId }, select: { metadata: true } });
-    const meta = objectOf(row.metadata);
-    const current = flagOf(meta);
-    if (current?.status !== 'open') {
-      const state = current ? `its flag was already resolved (${current.status})` : 'it has no flag';
-      throw new ConflictError('Content', contentId, `has no open flag to resolve: ${state}.`);
-    }
-    const resolved: ContentFlag = {
-      ...current,
-      status: decision === 'keep' ? 'kept' : 'taken_down',
-      resolvedAt: now.toISOString(),
-      resolvedBy: { kind: actor.kind, id: actor.id ?? null },
-      note: note ?? null,
-    };
-    const content = await tx.content.update({
-      ...query,
-      where: { id: contentId },
-      data: {
-        metadata: asJson({ ...meta, flag: resolved }),
-        ...(decision === 'take_down' ? { status: 'rejected' } : {}),
-      },
-    });
-    await writeAudit(tx, {
-      agentId: locked.agent_id,
-      action: decision === 'keep' ? 'content.flag_kept' : 'content.taken_down',
-      actor,
-      details: { contentId, reasons: current.reasons, note: note ?? null },
-    });
-    return { content, flag: resolved, agentId: locked.agent_id };
-  });
-  deps.publish?.(CONTENT_FLAGS_TOPIC, { id: contentId });
-  if (decision === 'take_down' && agentId && deps.memory) {
-    const memory = deps.memory;
-    const text = (await deps.db.content.findUnique({ where: { id: contentId }, select: { contentData: true } }))
-      ?.contentData;
-    await Promise.all([
-      memory
-        .lesson(agentId, {
-          id: derivedMemoryId(`takedown:${contentId}`),
-          content: `A post was taken down after publication: "${snippet(text ?? '', 200)}"`,
-          context: `Reasons: ${flag.reasons.join('; ') || 'none given'}${note ? `. Reviewer: ${note}` : ''}`,
-          importance: TAKEDOWN_IMPORTANCE,
-          tags: ['taken_down'],
-        })
-        .catch((err: unknown) => deps.onSideEffectError?.(err, 'remember a takedown')),
-      memory.forgetContent(contentId).catch((err: unknown) => deps.onSideEffectError?.(err, 'unindex content')),
-    ]);
-  }
-  return content;
 }

@@ -6,9 +6,12 @@
 //   timestamps  an item's date, parsed, in UTC; missing or in the future → now; older than the trend lifetime → dropped
 //   relevance   0.5 · recency (half-life 12 h) + 0.25 · corroboration (distinct sources, full at 3)
 //               + 0.25 · affinity (similarity to the nearest active persona's profile)
-//   duplicates  the same headline (its hash) is one trend; a headline whose embedding is within NEAR_DUPLICATE cosine
-//               of a live trend's is the same story told again: the trend is corroborated (a source added,
-//               relevance recomputed, lifetime extended, an observation added to its history) instead of doubled
+//   duplicates  the same headline (its hash) is one trend; so is a headline whose embedding is within NEAR_DUPLICATE
+//               cosine of a live trend's, or within SAME_STORY cosine when the two also name the same thing (a
+//               product, a company): the same story told again. The trend is corroborated (a source added, relevance
+//               recomputed, lifetime extended, an observation added to its history) instead of doubled. On the
+//               offline embeddings, one story told by two feeds scores 0.71–0.85 and two stories on one subject up
+//               to 0.75, so similarity alone cannot tell them apart; the shared name can.
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
@@ -21,12 +24,14 @@ import type { MemoryService } from '../memory/memory.service.js';
 import { asJson } from '../shared/json.js';
 import { personaProfile } from '../swarm/confidence.js';
 import { personaOfAgent } from '../swarm/persona-of.js';
-import { extractKeywords, sentimentOf } from './text-signals.js';
+import { extractEntities, extractKeywords, sentimentOf } from './text-signals.js';
 
 export const TREND_DETECTED_TOPIC = 'trends:detected';
 export const TREND_CACHE_SECONDS = 3_600;
 /** Cosine similarity of two headlines (topic + keywords) above which they are one story. */
-export const NEAR_DUPLICATE = 0.8;
+export const NEAR_DUPLICATE = 0.88;
+/** … and above which they are one story when they also name the same thing. */
+export const SAME_STORY = 0.65;
 export const RECENCY_HALF_LIFE_HOURS = 12;
 export const RELEVANCE_WEIGHTS = { recency: 0.5, corroboration: 0.25, affinity: 0.25 } as const;
 /** Persona affinity: cosine to the profile, mapped from [floor, full] onto [0, 1] (as persona consistency does). */
@@ -81,6 +86,8 @@ export interface TrendMetadata {
   topicHash: string;
   summary: string;
   keywords: string[];
+  /** The names its headlines mention (see extractEntities). */
+  entities: string[];
   sentiment: string;
   platforms: string[];
   sources: TrendSighting[];
@@ -184,6 +191,7 @@ async function ingestSource(deps: IngestionDeps, source: string, personas: numbe
     }
     const summary = (item.data.summary ?? '').slice(0, 1000);
     const keywords = extractKeywords({ title: topic, summary, categories: item.data.categories ?? [] });
+    const entities = extractEntities(`${topic}. ${summary}`);
     const sighting: TrendSighting = {
       source: item.data.source?.feedId ?? resource.server,
       title: topic,
@@ -208,6 +216,7 @@ async function ingestSource(deps: IngestionDeps, source: string, personas: numbe
       hash,
       summary,
       keywords,
+      entities,
       sighting,
       text,
       affinity: scaledAffinity,
@@ -226,6 +235,7 @@ interface Candidate {
   hash: string;
   summary: string;
   keywords: string[];
+  entities: string[];
   sighting: TrendSighting;
   text: string;
   affinity: number;
@@ -239,11 +249,18 @@ async function existingTrend(deps: IngestionDeps, tx: Prisma.TransactionClient, 
   const live = { active: true, expiresAt: { gt: c.now } };
   const same = await tx.trend.findFirst({ where: { ...live, metadata: { path: ['topicHash'], equals: c.hash } } });
   if (same) return same;
-  const near = await deps.memory.relatedTrends(c.text, { after: new Date(c.now.getTime() - c.ttlMs) }, 3);
-  const ids = near.filter((h) => h.score >= NEAR_DUPLICATE).map((h) => h.record.trendId);
-  if (ids.length === 0) return null;
-  const rows = await tx.trend.findMany({ where: { ...live, id: { in: ids } } });
-  return ids.map((id) => rows.find((r) => r.id === id)).find((r) => r !== undefined) ?? null;
+  const near = await deps.memory.relatedTrends(c.text, { after: new Date(c.now.getTime() - c.ttlMs) }, 5);
+  const candidates = near.filter((h) => h.score >= SAME_STORY);
+  if (candidates.length === 0) return null;
+  const rows = await tx.trend.findMany({ where: { ...live, id: { in: candidates.map((h) => h.record.trendId) } } });
+  const names = new Set(c.entities);
+  for (const hit of candidates) {
+    const row = rows.find((r) => r.id === hit.record.trendId);
+    if (!row) continue;
+    const shared = (metadataOf(row.metadata)?.entities ?? []).some((e) => names.has(e));
+    if (hit.score >= NEAR_DUPLICATE || shared) return row;
+  }
+  return null;
 }
 
 async function store(deps: IngestionDeps, c: Candidate): Promise<{ id: string; created: boolean }> {
@@ -272,6 +289,7 @@ async function store(deps: IngestionDeps, c: Candidate): Promise<{ id: string; c
       topicHash: previous?.topicHash ?? c.hash,
       summary: previous?.summary || c.summary,
       keywords: [...new Set([...(previous?.keywords ?? []), ...c.keywords])].slice(0, 12),
+      entities: [...new Set([...(previous?.entities ?? []), ...c.entities])].slice(0, 30),
       sentiment: previous?.sentiment ?? sentimentOf(`${c.topic} ${c.summary}`),
       platforms: [...new Set([...(previous?.platforms ?? []), c.platform])],
       sources: sources.slice(-MAX_SOURCES),

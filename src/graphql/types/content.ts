@@ -5,7 +5,7 @@ import {
   type ContentType as ContentTypeValue,
   contentStatusOf,
 } from '../../domain/content/content.model.js';
-import { FLAG_STATUSES } from '../../domain/content/monitoring.js';
+import { FLAG_STATUSES } from '../../domain/content/flags.js';
 import { builder } from '../builder.js';
 import type { Context } from '../context.js';
 import { optionalIdOf } from '../ids.js';

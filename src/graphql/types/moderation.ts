@@ -1,7 +1,7 @@
 // What moderation and the Judge decided about a piece of content, typed: Content.moderation (each stage's decision,
 // its checks, scores and thresholds) and Content.confidence (how the confidence score was made). Both are read from
 // the content's metadata; the Content type's own rules (agent scope, content_sensitivity) guard them.
-import { type ContentFlag as ContentFlagShape, FLAG_RESOLUTIONS, flagOf } from '../../domain/content/monitoring.js';
+import { type ContentFlag as ContentFlagShape, FLAG_RESOLUTIONS, flagOf } from '../../domain/content/flags.js';
 import { CONTENT_CATEGORIES, MODERATION_STAGES } from '../../domain/moderation/model.js';
 import {
   CHECK_NAMES,

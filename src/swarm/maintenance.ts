@@ -4,6 +4,7 @@
 // once.
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import { type MonitoringDeps, monitorContent } from '../domain/content/monitoring.js';
+import { unpublishContent } from '../domain/publishing/publishing.service.js';
 import type { SwarmDeps } from '../domain/swarm/events.js';
 import { MAINTENANCE_KINDS, type MaintenanceKind } from '../domain/swarm/jobs.js';
 import { expireTrends, ingestTrends } from '../domain/trends/ingestion.js';
@@ -42,6 +43,8 @@ export function maintenanceProcessor(deps: MaintenanceDeps) {
         return deps.vectors?.optimize ? deps.vectors.optimize() : { skipped: 'the vector store indexes on its own' };
       case 'fetch_trends':
         return fetchTrends(deps);
+      case 'unpublish_content':
+        return { removed: await unpublishContent(deps, String(job.data.contentId)) };
     }
   };
 }

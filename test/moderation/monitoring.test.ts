@@ -165,6 +165,8 @@ describe('post-publication monitoring', () => {
     expect(down.resolveContentFlag.status).toBe('REJECTED');
     expect(down.resolveContentFlag.flag.status).toBe('TAKEN_DOWN');
     expect(down.resolveContentFlag.flag.resolvedBy).toBe(`user:${reviewer.userId}`);
+    // …and from the platforms: a maintenance job removes the posts.
+    expect(await t.app.db.outboxMessage.count({ where: { dedupeKey: `unpublish:${post.id}` } })).toBe(1);
     const audit = await t.app.db.auditLog.findFirst({ where: { action: 'content.taken_down', agentId: agent.id } });
     expect(audit?.details).toMatchObject({
       contentId: post.id,

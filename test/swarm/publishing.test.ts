@@ -9,6 +9,7 @@ import {
   publishContent,
   queuePublications,
   quotaOf,
+  unpublishContent,
 } from '../../src/domain/publishing/publishing.service.js';
 import { executeTask } from '../../src/domain/swarm/execution.js';
 import { outstandingJobs } from '../../src/domain/swarm/reconcile.js';
@@ -42,6 +43,12 @@ function platform() {
           code: 'QUOTA_EXCEEDED',
           retryAfterMs: 42_000,
         });
+      }
+      if (tool === 'delete_post') {
+        const entry = [...posts.entries()].find(([, v]) => v.postId === args.postId);
+        if (!entry) throw new McpHubError('TOOL_ERROR', server, 'delete_post: no such post', { code: 'NOT_FOUND' });
+        posts.delete(entry[0]);
+        return { value: { postId: args.postId, deleted: true } };
       }
       const key = String(args.idempotencyKey);
       const known = posts.get(key);
@@ -186,6 +193,36 @@ describe('the publish ledger', () => {
     });
     expect(await t.app.db.publication.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'failed' });
     expect(p.calls).toHaveLength(0);
+  });
+});
+
+describe('taking content down', () => {
+  it('removes it from every platform it was posted to, once, and audits it', async () => {
+    const p = platform();
+    const agent = await agentOn('takedown');
+    const content = await approvedContent(agent.id, 'To be taken down');
+    const [id] = await queue(content);
+    await publishContent({ db: t.app.db, mcp: p.tools, quotas: QUOTAS }, id as string);
+    expect(p.posts.size).toBe(1);
+    expect(await unpublishContent({ db: t.app.db, mcp: p.tools }, content.id)).toBe(1);
+    expect(p.posts.size).toBe(0);
+    expect(await t.app.db.publication.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'deleted' });
+    expect(await unpublishContent({ db: t.app.db, mcp: p.tools }, content.id)).toBe(0);
+    expect(p.calls.filter((c) => c.tool === 'delete_post')).toHaveLength(1);
+    expect(await t.app.db.auditLog.count({ where: { action: 'content.unpublished', agentId: agent.id } })).toBe(1);
+  });
+
+  it('counts a post the platform no longer has as removed, and retries any other failure', async () => {
+    const p = platform();
+    const agent = await agentOn('gone');
+    const content = await approvedContent(agent.id, 'Already gone');
+    const [id] = await queue(content);
+    await publishContent({ db: t.app.db, mcp: p.tools, quotas: QUOTAS }, id as string);
+    p.failNext(1);
+    await expect(unpublishContent({ db: t.app.db, mcp: p.tools }, content.id)).rejects.toThrow('connection refused');
+    expect(await t.app.db.publication.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'posted' });
+    p.posts.clear();
+    expect(await unpublishContent({ db: t.app.db, mcp: p.tools }, content.id)).toBe(1);
   });
 });
 

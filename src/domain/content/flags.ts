@@ -1,6 +1,7 @@
 // Post-publication flags (content.metadata.flag): published content that post_publication moderation sent back to a
 // person. It stays PUBLISHED and waits in `contents(filter: { flagStatus: [OPEN] })` until a reviewer keeps it or
-// takes it down (resolveFlag). A takedown becomes a lesson of the agent and leaves similarity search.
+// takes it down (resolveFlag). A takedown is removed from the platforms, becomes a lesson of the agent and leaves
+// similarity search.
 import { z } from 'zod';
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { Database } from '../../platform/db/prisma.js';
@@ -10,6 +11,8 @@ import { ConflictError, NotFoundError } from '../shared/errors.js';
 import { asJson } from '../shared/json.js';
 import { lockStatusRow } from '../shared/locking.js';
 import { nonBlank, parseInput } from '../shared/validation.js';
+import { unpublishContentJob } from '../swarm/jobs.js';
+import { enqueue } from '../swarm/outbox.js';
 
 /** How much a takedown weighs: the agent should not do it again. */
 export const TAKEDOWN_IMPORTANCE = 0.9;
@@ -108,6 +111,8 @@ export async function resolveFlag(
         ...(decision === 'take_down' ? { status: 'rejected' } : {}),
       },
     });
+    // Taken down here, and then on every platform it was posted to (a maintenance job calls delete_post).
+    if (decision === 'take_down') await enqueue(tx, unpublishContentJob(contentId));
     await writeAudit(tx, {
       agentId: locked.agent_id,
       action: decision === 'keep' ? 'content.flag_kept' : 'content.taken_down',

@@ -277,3 +277,35 @@ export async function failPublication(db: Database, publicationId: string, reaso
     data: { status: 'failed', lastError: reason },
   });
 }
+
+/**
+ * Removes taken-down content from every platform it was posted to (delete_post); a post the platform no longer has
+ * counts as removed. Idempotent: rows already deleted are left alone. Returns how many posts were removed.
+ */
+export async function unpublishContent(deps: Pick<PublishingDeps, 'db' | 'mcp'>, contentId: string): Promise<number> {
+  const rows = await deps.db.publication.findMany({ where: { contentId, status: 'posted' } });
+  let removed = 0;
+  for (const row of rows) {
+    if (!deps.mcp) throw new PublishError(`No MCP hub: cannot reach platform "${row.platform}".`);
+    try {
+      await deps.mcp.callTool(row.platform, 'delete_post', { account: row.account, postId: row.platformPostId });
+    } catch (err) {
+      if ((err as { details?: { code?: unknown } }).details?.code !== 'NOT_FOUND') throw err;
+    }
+    await deps.db.$transaction(async (tx) => {
+      const done = await tx.publication.updateMany({
+        where: { id: row.id, status: 'posted' },
+        data: { status: 'deleted' },
+      });
+      if (done.count === 0) return;
+      removed += 1;
+      await writeAudit(tx, {
+        agentId: row.agentId,
+        action: 'content.unpublished',
+        actor: PUBLISHER,
+        details: { contentId, platform: row.platform, account: row.account, postId: row.platformPostId },
+      });
+    });
+  }
+  return removed;
+}

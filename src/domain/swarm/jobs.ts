@@ -51,7 +51,7 @@ export const judgeJob = (task: Subject, attempt: number): JobMessage => ({
 });
 
 /** The kinds of maintenance job (job.data.kind). */
-export const MAINTENANCE_KINDS = ['monitor_content', 'optimize_vectors', 'fetch_trends'] as const;
+export const MAINTENANCE_KINDS = ['monitor_content', 'optimize_vectors', 'fetch_trends', 'unpublish_content'] as const;
 export type MaintenanceKind = (typeof MAINTENANCE_KINDS)[number];
 
 /**
@@ -62,4 +62,11 @@ export const monitorContentJob = (contentId: string, interactionIds: readonly st
   topic: MAINTENANCE_TOPIC,
   dedupeKey: `monitor:${contentId}:${interactionIds[0] ?? 'none'}`,
   payload: { kind: 'monitor_content', contentId, interactionIds: [...interactionIds] },
+});
+
+/** Removes taken-down content from the platforms it was posted to. */
+export const unpublishContentJob = (contentId: string): JobMessage => ({
+  topic: MAINTENANCE_TOPIC,
+  dedupeKey: `unpublish:${contentId}`,
+  payload: { kind: 'unpublish_content', contentId },
 });

@@ -103,13 +103,10 @@ export function startSwarm(opts: SwarmOptions) {
   const send = (m: { topic: string; dedupeKey: string; payload: unknown }) => {
     const payload = m.payload as Record<string, unknown>;
     const priority = payload.priority;
-    // Work scheduled for later (the Planner waiting for a posting slot) is a delayed job.
-    const notBefore = typeof payload.notBefore === 'string' ? Date.parse(payload.notBefore) : Number.NaN;
     return queues.add(m.topic as QueueName, {
       id: m.dedupeKey,
       data: payload,
       priority: priority === 'high' || priority === 'medium' || priority === 'low' ? priority : undefined,
-      delayMs: Number.isFinite(notBefore) ? Math.max(0, notBefore - Date.now()) : undefined,
     });
   };
   const relay = createOutboxRelay({

@@ -7,7 +7,7 @@ import { type MonitoringDeps, monitorContent } from '../domain/content/monitorin
 import { unpublishContent } from '../domain/publishing/publishing.service.js';
 import type { SwarmDeps } from '../domain/swarm/events.js';
 import { MAINTENANCE_KINDS, type MaintenanceKind } from '../domain/swarm/jobs.js';
-import { expireTrends, ingestTrends } from '../domain/trends/ingestion.js';
+import { expireTrends, ingestionFrom, ingestTrends } from '../domain/trends/ingestion.js';
 import type { Embedder } from '../platform/embeddings/embeddings.js';
 import type { VectorStore } from '../platform/vector/vector-store.js';
 
@@ -52,13 +52,10 @@ export function maintenanceProcessor(deps: MaintenanceDeps) {
 /** The scheduled Trend Data pipeline: expired trends go inactive, then every configured source is read. */
 async function fetchTrends(deps: MaintenanceDeps) {
   const expired = await expireTrends(deps.db);
-  const { mcp, redis, memory, trends } = deps;
-  if (!mcp || !redis || !memory || !trends?.sources.length) return { expired, sources: [] };
-  const reports = await ingestTrends(
-    { db: deps.db, redis, mcp, memory, embedder: deps.embedder, ttlHours: trends.ttlHours, publish: deps.publish },
-    trends.sources,
-  );
-  return { expired, sources: reports };
+  const pipeline = ingestionFrom(deps);
+  const sources = deps.trends?.sources ?? [];
+  if (!pipeline || sources.length === 0) return { expired, sources: [] };
+  return { expired, sources: await ingestTrends(pipeline, sources) };
 }
 
 /** The recurring maintenance jobs (idempotent: upserting an unchanged schedule changes nothing). */

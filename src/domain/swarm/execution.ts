@@ -8,7 +8,7 @@ import { asJson } from '../shared/json.js';
 import { lockQuota, QuotaDeferral, requireRunBudget, SPEC_LIMITS } from '../tasks/limits.js';
 import { isFinal, taskStatusOf } from '../tasks/task.model.js';
 import { moveTask } from '../tasks/task-state.js';
-import { ingestTrends } from '../trends/ingestion.js';
+import { ingestionFrom, ingestTrends } from '../trends/ingestion.js';
 import { announceTask, type SwarmDeps } from './events.js';
 import { judgeJob } from './jobs.js';
 import { enqueue } from './outbox.js';
@@ -128,21 +128,8 @@ async function draft(deps: WorkerDeps, task: TaskRow) {
   } else if (task.taskType === 'fetch_trends') {
     // Through the MCP sources when there are some (the task's own, else the configured ones): the Trend Data pipeline.
     const sources = context.required_resources?.length ? context.required_resources : (deps.trends?.sources ?? []);
-    const ingested =
-      deps.mcp && deps.redis && deps.memory && deps.embedder && deps.trends && sources.length
-        ? await ingestTrends(
-            {
-              db,
-              redis: deps.redis,
-              mcp: deps.mcp,
-              memory: deps.memory,
-              embedder: deps.embedder,
-              ttlHours: deps.trends.ttlHours,
-              publish: deps.publish,
-            },
-            sources,
-          )
-        : null;
+    const pipeline = ingestionFrom(deps);
+    const ingested = pipeline && sources.length ? await ingestTrends(pipeline, sources) : null;
     const trends = await activeTrends(db, 10);
     // What the agent looked at becomes searchable (relatedTrends, TrendAnalysis in the vector store).
     if (!ingested) await indexTrends(deps, trends);

@@ -134,6 +134,22 @@ const metadataOf = (v: unknown): TrendMetadata | null => {
   return m && typeof m.topicHash === 'string' && Array.isArray(m.sources) ? (m as TrendMetadata) : null;
 };
 
+/** The pipeline's dependencies out of a stage's, or null when one is missing (no hub, no Redis, no memory). */
+export function ingestionFrom(d: {
+  db: Database;
+  redis?: Redis | undefined;
+  mcp?: TrendSource | undefined;
+  memory?: MemoryService | undefined;
+  embedder?: Embedder | undefined;
+  trends?: { ttlHours: number } | undefined;
+  publish?: ((topic: string, payload: { id: string }) => void) | undefined;
+}): IngestionDeps | null {
+  const { db, redis, mcp, memory, embedder, trends, publish } = d;
+  return redis && mcp && memory && embedder && trends
+    ? { db, redis, mcp, memory, embedder, ttlHours: trends.ttlHours, publish }
+    : null;
+}
+
 export async function ingestTrends(deps: IngestionDeps, sources: readonly string[]): Promise<IngestionReport[]> {
   const reports: IngestionReport[] = [];
   const personas = await personaVectors(deps);

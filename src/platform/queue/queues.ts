@@ -51,13 +51,12 @@ export function createQueues(url: string, keyPrefix: string, retry: RetryPolicy 
     queues,
     async add(
       name: QueueName,
-      job: { id: string; data: Record<string, unknown>; priority?: keyof typeof PRIORITY_RANK; delayMs?: number },
+      job: { id: string; data: Record<string, unknown>; priority?: keyof typeof PRIORITY_RANK },
     ): Promise<void> {
       await queues[name].add(name, job.data, {
         // BullMQ reserves ':' in job ids (its key separator); any dedupe key is made safe, reversibly.
         jobId: jobIdOf(job.id),
         ...(job.priority ? { priority: PRIORITY_RANK[job.priority] } : {}),
-        ...(job.delayMs && job.delayMs > 0 ? { delay: Math.ceil(job.delayMs) } : {}),
       });
     },
     /** The job with this dedupe key, if the queue still holds it (in any state). */

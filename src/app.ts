@@ -61,7 +61,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     box: createSecretBox(config.encryptionKey),
     hasher: createPasswordHasher(config.auth.passwordHashMemoryKib),
     auth: config.auth,
-    rateLimitPerMinute: config.rateLimitPerMinute,
+    rateLimits: config.rateLimits,
     swarmLimits: config.swarm.limits,
     heartbeatMs: config.swarm.heartbeatMs,
     publish: (topic, payload) => pubsub.publish(topic, payload),

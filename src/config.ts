@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { type RateLimitSettings, SPEC_RATE_LIMITS } from './domain/security/rate-limit.js';
 import type { SwarmLimits } from './domain/tasks/limits.js';
 import type { McpServerConfig } from './platform/mcp/hub.js';
 
@@ -56,7 +57,27 @@ const envSchema = z.object({
   WEBAUTHN_RP_NAME: z.string().default('Chimera'),
   WEBAUTHN_ORIGIN: z.string().default('http://localhost:4000'),
   ALERT_WEBHOOK_URL: z.url().optional(),
-  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  // The spec's rate limits (src/domain/security/rate-limit.ts): per identity kind, in flight, and global groups.
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000_000).default(100),
+  RATE_LIMIT_API_PER_MINUTE: z.coerce.number().int().min(1).max(10_000_000).default(1_000),
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000_000).default(10),
+  CONCURRENT_REQUESTS_PER_USER: z.coerce.number().int().min(1).max(100_000).default(10),
+  CONCURRENT_REQUESTS_PER_API_USER: z.coerce.number().int().min(1).max(100_000).default(50),
+  CONCURRENT_REQUESTS_ANONYMOUS: z.coerce.number().int().min(1).max(100_000).default(2),
+  RATE_LIMIT_GROUPS: z.string().optional(),
+  // Query protection (src/graphql/protection.ts).
+  QUERY_MAX_DEPTH: z.coerce.number().int().min(2).max(100).default(12),
+  QUERY_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(30),
+  QUERY_MAX_COST: z.coerce.number().int().min(1).max(10_000_000).default(20_000),
+  QUERY_BATCH_LIMIT: z.coerce.number().int().min(1).max(100).default(10),
+  REQUEST_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1_024)
+    .max(100 * 1_048_576)
+    .default(10 * 1_048_576),
+  RESPONSE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  INTROSPECTION: bool.optional(),
   EMBEDDED_WORKERS: bool.optional(),
   // Language model (src/platform/llm). Empty strings count as unset, as docker-compose passes them.
   LLM_PROVIDER: z.enum(['offline', 'openai']).optional(),
@@ -185,7 +206,18 @@ export type Config = Readonly<{
   /** True when encryptionKey is the built-in development key. */
   encryptionKeyIsDevelopmentDefault: boolean;
   alertWebhookUrl: string | undefined;
-  rateLimitPerMinute: number;
+  /** The spec's rate limits: per identity kind, in flight, and global operation groups. */
+  rateLimits: Readonly<RateLimitSettings>;
+  /** Limits on what one request may ask (depth, aliases, cost, batch, size, time) and whether introspection is on. */
+  queryLimits: Readonly<{
+    maxDepth: number;
+    maxAliases: number;
+    maxCost: number;
+    batchLimit: number;
+    maxRequestBytes: number;
+    responseTimeoutMs: number;
+    introspection: boolean;
+  }>;
   /** Run the swarm's stages inside the API process (local use); production runs workers/*.ts instead. */
   embeddedWorkers: boolean;
   /** The language model: 'openai' (any OpenAI-compatible server) or the 'offline' deterministic composer. */
@@ -312,7 +344,28 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     encryptionKey: e.ENCRYPTION_KEY ? Buffer.from(e.ENCRYPTION_KEY, 'base64') : DEVELOPMENT_ENCRYPTION_KEY,
     encryptionKeyIsDevelopmentDefault: !e.ENCRYPTION_KEY,
     alertWebhookUrl: e.ALERT_WEBHOOK_URL,
-    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    rateLimits: Object.freeze({
+      identities: Object.freeze({
+        authenticated: { perMinute: e.RATE_LIMIT_PER_MINUTE, concurrent: e.CONCURRENT_REQUESTS_PER_USER },
+        api: { perMinute: e.RATE_LIMIT_API_PER_MINUTE, concurrent: e.CONCURRENT_REQUESTS_PER_API_USER },
+        anonymous: { perMinute: e.RATE_LIMIT_ANONYMOUS_PER_MINUTE, concurrent: e.CONCURRENT_REQUESTS_ANONYMOUS },
+      }),
+      groups: Object.freeze(
+        e.RATE_LIMIT_GROUPS
+          ? jsonVariable('RATE_LIMIT_GROUPS', e.RATE_LIMIT_GROUPS, groupsSchema)
+          : SPEC_RATE_LIMITS.groups,
+      ),
+      staleRequestMs: Math.max(e.RESPONSE_TIMEOUT_MS, 1_000),
+    }),
+    queryLimits: Object.freeze({
+      maxDepth: e.QUERY_MAX_DEPTH,
+      maxAliases: e.QUERY_MAX_ALIASES,
+      maxCost: e.QUERY_MAX_COST,
+      batchLimit: e.QUERY_BATCH_LIMIT,
+      maxRequestBytes: e.REQUEST_MAX_BYTES,
+      responseTimeoutMs: e.RESPONSE_TIMEOUT_MS,
+      introspection: e.INTROSPECTION ?? e.CHIMERA_ENV !== 'production',
+    }),
     embeddedWorkers: e.EMBEDDED_WORKERS ?? e.CHIMERA_ENV === 'development',
     llm: Object.freeze({
       provider: e.LLM_PROVIDER ?? (e.OPENAI_API_KEY || e.OPENAI_BASE_URL ? 'openai' : 'offline'),
@@ -371,6 +424,10 @@ const mcpFileSchema = z.object({
     mcpEntrySchema,
   ),
 });
+const groupsSchema = z.record(
+  z.string(),
+  z.object({ perMinute: z.number().int().min(1), burst: z.number().int().min(1) }),
+);
 const secretsSchema = z.record(z.string(), z.string().min(16, 'must be at least 16 characters'));
 const quotasSchema = z.record(
   z.string(),

@@ -13,6 +13,7 @@ import { createAccess } from './graphql/access.js';
 import type { Context, Topics } from './graphql/context.js';
 import { toClientError } from './graphql/errors.js';
 import { permissionsFor } from './graphql/permissions.js';
+import { rateLimitsPlugin } from './graphql/plugins/rate-limits.js';
 import { executableSchema, schema as unguardedSchema } from './graphql/schema.js';
 import { createMcpHandler, type GraphQLResult } from './http/mcp.js';
 import { createWebhookHandler, WEBHOOK_PATH } from './http/webhooks.js';
@@ -111,35 +112,6 @@ function requestIdOf(request: Request): string {
   }
   return id;
 }
-
-/**
- * Per-subject rate limit on every operation: a user's tokens share one budget, anonymous callers are counted by
- * address. Over the limit: RATE_LIMITED with HTTP 429 and Retry-After.
- */
-const rateLimitPlugin: Plugin<Context> = {
-  async onExecute({ args, setResultAndStopExecution }) {
-    const ctx = args.contextValue;
-    const subject = ctx.principal?.subject ?? `ip:${ctx.meta.ip ?? 'unknown'}`;
-    const result = await ctx.services.rateLimiter.hit(subject);
-    if (!result.allowed) {
-      setResultAndStopExecution({
-        errors: [
-          new GraphQLError(
-            `Rate limit exceeded: ${result.limit} requests per minute. Retry in ${result.resetSeconds} s.`,
-            {
-              extensions: {
-                code: 'RATE_LIMITED',
-                limit: 'requestsPerMinute',
-                retryAfterSeconds: result.resetSeconds,
-                http: { status: 429, headers: { 'Retry-After': String(result.resetSeconds) } },
-              },
-            },
-          ),
-        ],
-      });
-    }
-  },
-};
 
 /**
  * A subscription over HTTP (SSE, multipart) ends when the access token that opened it expires, after an
@@ -325,7 +297,7 @@ export function createGraphQLServer(deps: ServerDeps) {
       requestIdPlugin,
       jwksPlugin,
       routesPlugin,
-      rateLimitPlugin,
+      rateLimitsPlugin,
       subscriptionExpiryPlugin,
       useReadinessCheck({
         endpoint: '/ready',

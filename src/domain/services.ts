@@ -23,7 +23,7 @@ import { moderatorWithKnownContent } from './moderation/moderator.js';
 import { createPersonaService } from './personas/personas.service.js';
 import { type PlatformTarget, type PostingQuota, quotaOf, targetsOf } from './publishing/publishing.service.js';
 import { createAlertService } from './security/alerts.service.js';
-import { createRateLimiter } from './security/rate-limit.js';
+import { createRateLimiter, type RateLimitSettings } from './security/rate-limit.js';
 import { createSwarmActivity } from './swarm/activity.js';
 import { createGoalService } from './swarm/goals.service.js';
 import { createReviewService } from './swarm/review.service.js';
@@ -53,7 +53,8 @@ export interface ServiceDeps {
   auth: AuthSettings;
   /** Publishes an event to subscribers on every API node. */
   publish: (topic: string, payload: { id: string }) => void;
-  rateLimitPerMinute: number;
+  /** The spec's rate limits (per identity kind, in flight, global groups). */
+  rateLimits: RateLimitSettings;
   /** The spec's resource limits for agents (task and content budgets). */
   swarmLimits?: SwarmLimits;
   /** How often workers refresh running tasks' heartbeats (to tell live agent state from stale). */
@@ -128,7 +129,7 @@ export function createServices(deps: ServiceDeps) {
     alerts,
     users: createUserService({ db, hasher }),
     authSettings: deps.auth,
-    rateLimiter: createRateLimiter({ redis, perMinute: deps.rateLimitPerMinute }),
+    rateLimiter: createRateLimiter({ redis, settings: deps.rateLimits }),
   };
 }
 

@@ -68,6 +68,14 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     PASSWORD_HASH_MEMORY_KIB: '1024',
     // Suites make many calls as one user; rate limiting has its own tests.
     RATE_LIMIT_PER_MINUTE: '1000000',
+    RATE_LIMIT_API_PER_MINUTE: '1000000',
+    RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000',
+    CONCURRENT_REQUESTS_PER_USER: '10000',
+    CONCURRENT_REQUESTS_PER_API_USER: '10000',
+    CONCURRENT_REQUESTS_ANONYMOUS: '10000',
+    RATE_LIMIT_GROUPS: JSON.stringify(
+      Object.fromEntries(['all', 'agents', 'content'].map((g) => [g, { perMinute: 10_000_000, burst: 1_000_000 }])),
+    ),
     // Each test file's own vector store (LanceDB files), removed with the app.
     VECTOR_STORE_DIR: vectorDir,
     ...env,

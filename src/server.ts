@@ -13,6 +13,7 @@ import { createAccess } from './graphql/access.js';
 import type { Context, Topics } from './graphql/context.js';
 import { toClientError } from './graphql/errors.js';
 import { permissionsFor } from './graphql/permissions.js';
+import { queryLimitsPlugin } from './graphql/plugins/query-limits.js';
 import { rateLimitsPlugin } from './graphql/plugins/rate-limits.js';
 import { executableSchema, schema as unguardedSchema } from './graphql/schema.js';
 import { createMcpHandler, type GraphQLResult } from './http/mcp.js';
@@ -235,6 +236,8 @@ export function createGraphQLServer(deps: ServerDeps) {
     schema: servedSchema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
+    // Several operations in one request (a JSON array), up to the configured number.
+    batching: { limit: config.queryLimits.batchLimit },
     graphiql: config.graphiql ? { title: 'Chimera', defaultQuery: EXAMPLE_QUERY } : false,
     renderGraphiQL: renderOfflineGraphiQL,
     logging: {
@@ -298,6 +301,7 @@ export function createGraphQLServer(deps: ServerDeps) {
       jwksPlugin,
       routesPlugin,
       rateLimitsPlugin,
+      queryLimitsPlugin(config.queryLimits),
       subscriptionExpiryPlugin,
       useReadinessCheck({
         endpoint: '/ready',

@@ -3,11 +3,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createPubSub } from 'graphql-yoga';
 import type { Config } from './config.js';
+import { createCacheInvalidator } from './domain/cache/invalidation.js';
 import { createServices } from './domain/services.js';
 import type { Topics } from './graphql/context.js';
+import { createResponseStore } from './platform/cache/response-store.js';
 import { createPasswordHasher } from './platform/crypto/password.js';
 import { createSecretBox } from './platform/crypto/secret-box.js';
+import { startChangeFeed } from './platform/db/change-feed.js';
 import { createDatabase } from './platform/db/prisma.js';
+import { createEdgePurger } from './platform/edge/purge.js';
 import { createLogger, type Logger } from './platform/log/logger.js';
 import { createExternalModeration } from './platform/moderation/create-moderation.js';
 import { createRedisEventTarget } from './platform/pubsub/redis-event-target.js';
@@ -68,7 +72,37 @@ export function createApp(config: Config, options: AppOptions = {}) {
     alertWebhookUrl: config.alertWebhookUrl,
     onWebhookError: (err) => logger.warn({ err }, 'on-call webhook failed'),
   });
-  const yoga = createGraphQLServer({ config, db, redis, services, logger, pubsub });
+  // Caching: the response cache in Redis and the edge, both emptied of what writes change (any writer: the change
+  // feed hears every committed write to a served table).
+  const responseStore = createResponseStore(redis);
+  const purger = createEdgePurger({ ...config.cache.edge, repurgeMs: config.cache.repurgeMs }, (err) =>
+    logger.warn({ err }, 'edge purge failed'),
+  );
+  const invalidator = createCacheInvalidator({
+    store: responseStore,
+    purger,
+    onError: (err, what) => logger.warn({ err }, `could not ${what}`),
+  });
+  const changeFeed =
+    config.cache.enabled || purger
+      ? startChangeFeed({
+          databaseUrl: config.databaseUrl,
+          onChanges: async (changes) => {
+            await invalidator.apply(changes);
+          },
+          onReconnect: () => invalidator.reset(),
+          onError: (err) => logger.warn({ err }, 'change feed error'),
+        })
+      : null;
+  const yoga = createGraphQLServer({
+    config,
+    db,
+    redis,
+    services,
+    logger,
+    pubsub,
+    cache: { store: responseStore, afterWrite: () => changeFeed?.barrier() ?? Promise.resolve() },
+  });
   let server: Server | undefined;
   let subscriptions: GraphQLWsServer | undefined;
 
@@ -82,6 +116,9 @@ export function createApp(config: Config, options: AppOptions = {}) {
     vectors,
     pubsub,
     yoga,
+    /** The change feed behind cache invalidation (null when neither the cache nor an edge is configured). */
+    changeFeed,
+    responseStore,
     /**
      * Starts listening on config.host:config.port (port 0 picks a free one) and returns the base URL. GraphQL is
      * served at /graphql over HTTP (subscriptions as SSE) and over WebSocket (graphql-ws).
@@ -119,6 +156,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
       }
       // quit() waits for a connection that may never come; disconnect() when Redis is unreachable.
       const closeRedis = (r: typeof redis) => (r.status === 'ready' ? r.quit() : r.disconnect());
+      await changeFeed?.stop();
       await Promise.allSettled([db.$disconnect(), closeRedis(redis), closeRedis(subscriber), vectors.close()]);
     },
   };

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { type RateLimitSettings, SPEC_RATE_LIMITS } from './domain/security/rate-limit.js';
 import type { SwarmLimits } from './domain/tasks/limits.js';
+import type { EdgeSettings } from './platform/edge/purge.js';
 import type { McpServerConfig } from './platform/mcp/hub.js';
 
 /** The repository's root (the bundled MCP servers live under it). */
@@ -78,6 +79,17 @@ const envSchema = z.object({
     .default(10 * 1_048_576),
   RESPONSE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   INTROSPECTION: bool.optional(),
+  // Caching (src/graphql/plugins/response-cache.ts, src/platform/edge/purge.ts; docs/caching.md).
+  RESPONSE_CACHE: bool.default(true),
+  EDGE_PURGE: z.enum(['none', 'varnish', 'fastly', 'cloudflare']).default('none'),
+  VARNISH_PURGE_URL: z.url().optional(),
+  FASTLY_SERVICE_ID: z.string().optional(),
+  FASTLY_API_TOKEN: z.string().optional(),
+  FASTLY_API_URL: z.url().optional(),
+  CLOUDFLARE_ZONE_ID: z.string().optional(),
+  CLOUDFLARE_API_TOKEN: z.string().optional(),
+  CLOUDFLARE_API_URL: z.url().optional(),
+  EDGE_REPURGE_MS: z.coerce.number().int().min(0).max(60_000).default(1_500),
   EMBEDDED_WORKERS: bool.optional(),
   // Language model (src/platform/llm). Empty strings count as unset, as docker-compose passes them.
   LLM_PROVIDER: z.enum(['offline', 'openai']).optional(),
@@ -266,6 +278,8 @@ export type Config = Readonly<{
       weaviateApiKey: string | undefined;
     }>;
   }>;
+  /** The response cache (Redis) and the edge whose objects writes purge. */
+  cache: Readonly<{ enabled: boolean; edge: EdgeSettings; repurgeMs: number }>;
   /** The MCP servers Chimera reaches (sources and platforms), each by stdio command or Streamable HTTP URL. */
   mcp: Readonly<{ servers: readonly McpServerConfig[]; timeoutMs: number }>;
   /** The bundled social sandbox (mcp-servers/social), run beside the API when enabled. */
@@ -391,8 +405,36 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }),
     memory: memoryConfig(e),
     moderation: moderationConfig(e),
+    cache: Object.freeze({ enabled: e.RESPONSE_CACHE, edge: edgeConfig(e), repurgeMs: e.EDGE_REPURGE_MS }),
     ...integrationConfig(e),
   });
+}
+
+function edgeConfig(e: z.infer<typeof envSchema>): EdgeSettings {
+  const need = (name: string, value: string | undefined): string => {
+    if (!value) throw new ConfigError(`Invalid configuration:\n  ${name}: required when EDGE_PURGE=${e.EDGE_PURGE}`);
+    return value;
+  };
+  switch (e.EDGE_PURGE) {
+    case 'varnish':
+      return { kind: 'varnish', url: need('VARNISH_PURGE_URL', e.VARNISH_PURGE_URL) };
+    case 'fastly':
+      return {
+        kind: 'fastly',
+        serviceId: need('FASTLY_SERVICE_ID', e.FASTLY_SERVICE_ID),
+        apiToken: need('FASTLY_API_TOKEN', e.FASTLY_API_TOKEN),
+        apiUrl: e.FASTLY_API_URL,
+      };
+    case 'cloudflare':
+      return {
+        kind: 'cloudflare',
+        zoneId: need('CLOUDFLARE_ZONE_ID', e.CLOUDFLARE_ZONE_ID),
+        apiToken: need('CLOUDFLARE_API_TOKEN', e.CLOUDFLARE_API_TOKEN),
+        apiUrl: e.CLOUDFLARE_API_URL,
+      };
+    default:
+      return { kind: 'none' };
+  }
 }
 
 /** The development defaults of the bundled servers: news over stdio, the social sandbox over HTTP. */

@@ -15,9 +15,11 @@ import { toClientError } from './graphql/errors.js';
 import { permissionsFor } from './graphql/permissions.js';
 import { queryLimitsPlugin } from './graphql/plugins/query-limits.js';
 import { rateLimitsPlugin } from './graphql/plugins/rate-limits.js';
+import { responseCachePlugin } from './graphql/plugins/response-cache.js';
 import { executableSchema, schema as unguardedSchema } from './graphql/schema.js';
 import { createMcpHandler, type GraphQLResult } from './http/mcp.js';
 import { createWebhookHandler, WEBHOOK_PATH } from './http/webhooks.js';
+import type { ResponseStore } from './platform/cache/response-store.js';
 import type { Database } from './platform/db/prisma.js';
 import type { Logger } from './platform/log/logger.js';
 import type { Redis } from './platform/redis/redis.js';
@@ -30,6 +32,8 @@ export interface ServerDeps {
   services: Services;
   logger: Logger;
   pubsub: PubSub<Topics>;
+  /** The response cache's store, and what a write waits for so that its next read is fresh. */
+  cache: { store: ResponseStore; afterWrite: () => Promise<void> };
 }
 
 /** The node http request behind a yoga request, when there is one (not for in-process yoga.fetch). */
@@ -302,6 +306,12 @@ export function createGraphQLServer(deps: ServerDeps) {
       routesPlugin,
       rateLimitsPlugin,
       queryLimitsPlugin(config.queryLimits),
+      responseCachePlugin({
+        store: deps.cache.store,
+        enabled: config.cache.enabled,
+        afterWrite: deps.cache.afterWrite,
+        onError: (err) => logger.warn({ err }, 'response cache unavailable'),
+      }),
       subscriptionExpiryPlugin,
       useReadinessCheck({
         endpoint: '/ready',

@@ -24,6 +24,7 @@ import { createPersonaService } from './personas/personas.service.js';
 import { type PlatformTarget, type PostingQuota, quotaOf, targetsOf } from './publishing/publishing.service.js';
 import { createAlertService } from './security/alerts.service.js';
 import { createRateLimiter, type RateLimitSettings } from './security/rate-limit.js';
+import { createShowcaseService } from './showcase/showcase.service.js';
 import { createSwarmActivity } from './swarm/activity.js';
 import { createGoalService } from './swarm/goals.service.js';
 import { createReviewService } from './swarm/review.service.js';
@@ -112,6 +113,8 @@ export function createServices(deps: ServiceDeps) {
       quota: (target: PlatformTarget) => quotaOf(db, deps.platformQuotas ?? {}, target),
     },
     trends: createTrendService({ db }),
+    /** What anyone may see: published posts and trends. */
+    showcase: createShowcaseService({ db }),
     interactions: createInteractionService({ db }),
     wallets: createWalletService({ db }),
     audit: createAuditService({ db }),

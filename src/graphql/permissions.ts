@@ -385,6 +385,9 @@ export const OPERATION_RULES = {
     apiKeys: and(administers('keys:manage'), pageSize),
     securityAlerts: and(restricted('security:read'), pageSize),
     relatedTrends: needs('trends:read'),
+    // The public face: open to anyone (published posts are public on the platforms; trends come from public news).
+    publicPosts: allow,
+    publicTrends: allow,
     swarmMetrics: chain(needs('metrics:read', 'analytics:read'), agentOfAgentIdArg),
   },
   Mutation: {

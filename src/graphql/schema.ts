@@ -23,6 +23,7 @@ import './types/swarm.js';
 import './types/memory.js';
 import './types/moderation.js';
 import './types/publishing.js';
+import './types/showcase.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());
 

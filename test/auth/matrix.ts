@@ -596,6 +596,22 @@ export const OPERATIONS: OperationRow[] = [
   },
   {
     type: 'Query',
+    field: 'publicPosts',
+    rule: 'public (published, safe posts of active agents)',
+    mfaExempt: true,
+    query: 'query { publicPosts(limit: 2) { id text agentName } }',
+    cells: cells({}, 'allow'),
+  },
+  {
+    type: 'Query',
+    field: 'publicTrends',
+    rule: 'public (active trends)',
+    mfaExempt: true,
+    query: 'query { publicTrends(limit: 2) { id topic } }',
+    cells: cells({}, 'allow'),
+  },
+  {
+    type: 'Query',
     field: 'swarmMetrics',
     rule: 'metrics:read or analytics:read; an agentId of an agent in scope',
     query: 'query ($a: ID) { swarmMetrics(hours: 2, agentId: $a) { hour tasksCompleted errors } }',

@@ -36,6 +36,7 @@ SELECT $$a;b$$, a$b FROM t;
       ['0006_identity_and_access', true, 16, undefined],
       ['0007_swarm_goals_and_outbox', true, 10, undefined],
       ['0008_publishing_and_webhooks', true, 7, undefined],
+      ['0009_change_notifications', true, 14, undefined],
     ]);
   });
 });

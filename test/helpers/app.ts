@@ -76,6 +76,9 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     RATE_LIMIT_GROUPS: JSON.stringify(
       Object.fromEntries(['all', 'agents', 'content'].map((g) => [g, { perMinute: 10_000_000, burst: 1_000_000 }])),
     ),
+    // The response cache is tested on its own (test/http/response-cache.test.ts): elsewhere a fixture written
+    // straight to the database must be read back at once, not after its change notification arrives.
+    RESPONSE_CACHE: 'false',
     // Each test file's own vector store (LanceDB files), removed with the app.
     VECTOR_STORE_DIR: vectorDir,
     ...env,

@@ -3,7 +3,7 @@
 // takes it down (resolveFlag). A takedown is removed from the platforms, becomes a lesson of the agent and leaves
 // similarity search.
 import { z } from 'zod';
-import type { Prisma } from '../../generated/prisma/client.js';
+import { Prisma } from '../../generated/prisma/client.js';
 import type { Database } from '../../platform/db/prisma.js';
 import { type Actor, writeAudit } from '../audit/audit.service.js';
 import { derivedMemoryId, type MemoryService } from '../memory/memory.service.js';
@@ -53,6 +53,18 @@ export function flagOf(metadata: unknown): ContentFlag | null {
   const parsed = flagSchema.safeParse(objectOf(metadata).flag);
   return parsed.success ? parsed.data : null;
 }
+
+/**
+ * Content without an open flag. (JSON path comparisons are NULL where the key is missing, and NOT NULL is NULL: the
+ * missing cases are spelled out.)
+ */
+export const withoutOpenFlag: Prisma.ContentWhereInput = {
+  OR: [
+    { metadata: { equals: Prisma.DbNull } },
+    { metadata: { path: ['flag', 'status'], equals: Prisma.AnyNull } },
+    { NOT: { metadata: { path: ['flag', 'status'], equals: 'open' } } },
+  ],
+};
 
 /** Content whose flag is in one of these states (a Prisma condition on metadata.flag.status). */
 export function flagStatusWhere(statuses: readonly FlagStatus[]): Prisma.ContentWhereInput {

@@ -57,6 +57,9 @@ export function chimeraCodegenConfig(options: ChimeraCodegenOptions = {}): Codeg
         presetConfig: {
           fragmentMasking: false,
           gqlTagName: 'graphql',
+          // persisted-documents.json: sha256 of each operation → its text. `npm run codegen` copies it to
+          // trusted-documents.json, the manifest the API accepts (PERSISTED_OPERATIONS; docs/caching.md).
+          persistedDocuments: { hashAlgorithm: 'sha256' },
         },
         config: {
           scalars,

@@ -81,6 +81,8 @@ const envSchema = z.object({
   INTROSPECTION: bool.optional(),
   // Caching (src/graphql/plugins/response-cache.ts, src/platform/edge/purge.ts; docs/caching.md).
   RESPONSE_CACHE: bool.default(true),
+  PERSISTED_OPERATIONS: z.enum(['only', 'allow']).optional(),
+  TRUSTED_DOCUMENTS_FILE: z.string().min(1).default(join(PROJECT_ROOT, 'trusted-documents.json')),
   EDGE_PURGE: z.enum(['none', 'varnish', 'fastly', 'cloudflare']).default('none'),
   VARNISH_PURGE_URL: z.url().optional(),
   FASTLY_SERVICE_ID: z.string().optional(),
@@ -280,6 +282,8 @@ export type Config = Readonly<{
   }>;
   /** The response cache (Redis) and the edge whose objects writes purge. */
   cache: Readonly<{ enabled: boolean; edge: EdgeSettings; repurgeMs: number }>;
+  /** Persisted operations: `only` trusted documents (production), or also any document (`allow`). */
+  persisted: Readonly<{ mode: 'only' | 'allow'; documentsFile: string }>;
   /** The MCP servers Chimera reaches (sources and platforms), each by stdio command or Streamable HTTP URL. */
   mcp: Readonly<{ servers: readonly McpServerConfig[]; timeoutMs: number }>;
   /** The bundled social sandbox (mcp-servers/social), run beside the API when enabled. */
@@ -406,6 +410,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     memory: memoryConfig(e),
     moderation: moderationConfig(e),
     cache: Object.freeze({ enabled: e.RESPONSE_CACHE, edge: edgeConfig(e), repurgeMs: e.EDGE_REPURGE_MS }),
+    persisted: Object.freeze({
+      mode: e.PERSISTED_OPERATIONS ?? (e.CHIMERA_ENV === 'production' ? 'only' : 'allow'),
+      documentsFile: e.TRUSTED_DOCUMENTS_FILE,
+    }),
     ...integrationConfig(e),
   });
 }

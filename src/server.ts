@@ -16,6 +16,7 @@ import { permissionsFor } from './graphql/permissions.js';
 import { queryLimitsPlugin } from './graphql/plugins/query-limits.js';
 import { rateLimitsPlugin } from './graphql/plugins/rate-limits.js';
 import { responseCachePlugin } from './graphql/plugins/response-cache.js';
+import { loadTrustedDocuments, trustedDocumentsPlugin } from './graphql/plugins/trusted-documents.js';
 import { executableSchema, schema as unguardedSchema } from './graphql/schema.js';
 import { createMcpHandler, type GraphQLResult } from './http/mcp.js';
 import { createWebhookHandler, WEBHOOK_PATH } from './http/webhooks.js';
@@ -304,6 +305,10 @@ export function createGraphQLServer(deps: ServerDeps) {
       requestIdPlugin,
       jwksPlugin,
       routesPlugin,
+      trustedDocumentsPlugin({
+        documents: loadTrustedDocuments(config.persisted.documentsFile),
+        mode: config.persisted.mode,
+      }),
       rateLimitsPlugin,
       queryLimitsPlugin(config.queryLimits),
       responseCachePlugin({

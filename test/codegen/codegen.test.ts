@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { generate } from '@graphql-codegen/cli';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import codegenConfig, { chimeraCodegenConfig } from '../../codegen.js';
+import { trustedDocumentsText } from '../../scripts/trusted-documents.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -45,7 +46,15 @@ describe('codegen for frontend consumers', () => {
         'examples/generated/gql.ts',
         'examples/generated/graphql.ts',
         'examples/generated/index.ts',
+        'examples/generated/persisted-documents.json',
       ]);
+      // The trusted-documents manifest the API accepts is the one codegen makes now (npm run codegen rewrites it).
+      const persisted = JSON.parse(
+        await readFile(path.join(root, 'examples/generated/persisted-documents.json'), 'utf8'),
+      ) as Record<string, string>;
+      expect(await readFile(path.join(root, 'trusted-documents.json'), 'utf8'), 'run `npm run codegen`').toBe(
+        trustedDocumentsText(persisted),
+      );
       const generated = await readFile(path.join(root, 'examples/generated/graphql.ts'), 'utf8');
       expect(generated).toContain('export const ReviewQueueDocument');
       // The scalar mapping reached the output: dates are strings, Decimal never appears as `any`.

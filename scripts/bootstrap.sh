@@ -10,6 +10,17 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
+# The edge tests need Varnish with xkey (Debian's varnish, varnish-modules): installed here when we can (root and apt).
+if [ ! -x /usr/sbin/varnishd ] && ! command -v varnishd >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing Varnish for the edge tests (apt-get install varnish varnish-modules)…"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends varnish varnish-modules >/dev/null \
+      || echo "Could not install Varnish: the edge tests will fail until varnish and varnish-modules are installed."
+  else
+    echo "Varnish is not installed: the edge tests need it (apt-get install varnish varnish-modules)."
+  fi
+fi
+
 stamp=src/generated/prisma/.schema.sha256
 want=$(sha256sum prisma/schema.prisma | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then

@@ -270,6 +270,7 @@ export function createGraphQLServer(deps: ServerDeps) {
         actor: actorOf(principal, meta),
         access: createAccess(principal, deps.db),
         denials: new Set(),
+        cacheTags: new Set(),
       };
     },
     maskedErrors: {

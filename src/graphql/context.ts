@@ -26,4 +26,9 @@ export interface Context {
   meta: RequestMeta;
   requestId: string;
   logger: Logger;
+  /**
+   * Cache tags a resolver adds for rows its result depends on but does not show as an `id` (a public post shows its
+   * agent's name: `Agent:<uuid>`); the response cache tags the result with them.
+   */
+  cacheTags: Set<string>;
 }

@@ -34,7 +34,7 @@ export function createShowcaseService({ db }: { db: Database }) {
         orderBy: [{ publishedAt: { sort: 'desc', nulls: 'last' } }, { id: 'desc' }],
         take,
         include: {
-          agent: { select: { name: true, persona: { select: { name: true } } } },
+          agent: { select: { name: true, personaId: true, persona: { select: { name: true } } } },
           publications: { where: { status: 'posted' }, select: { url: true } },
         },
       });

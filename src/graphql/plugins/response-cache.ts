@@ -125,6 +125,7 @@ export function responseCachePlugin(opts: {
             ...new Set([
               ...policy.tags,
               ...entityTagsOf(r.data),
+              ...ctx.cacheTags,
               ...(ctx.principal ? [scopeTag(ctx.principal.subject)] : []),
             ]),
           ];

@@ -1,6 +1,7 @@
 // The public read API: publicPosts and publicTrends, open to anyone (no credential needed), and so the results the
 // edge caches for everyone. Their ids are the Content and Trend global IDs, so a write to the row purges them.
 import { encodeGlobalID } from '@pothos/plugin-relay';
+import { entityTag, listTag } from '../../domain/cache/invalidation.js';
 import type { ShowcaseService } from '../../domain/showcase/showcase.service.js';
 import { builder } from '../builder.js';
 import { scoreOf, stringsOf } from './common.js';
@@ -52,7 +53,16 @@ builder.queryFields((t) => ({
       agentName: t.arg.string({ description: 'Only this agent’s (by name).' }),
       limit: t.arg.int({ defaultValue: 20, description: '1 to 50.' }),
     },
-    resolve: (_root, { agentName, limit }, ctx) => ctx.services.showcase.posts({ agentName, limit }),
+    resolve: async (_root, { agentName, limit }, ctx) => {
+      const posts = await ctx.services.showcase.posts({ agentName, limit });
+      // A post shows its agent's and persona's names: their rows are what it depends on too.
+      for (const p of posts) {
+        if (p.agentId) ctx.cacheTags.add(entityTag('Agent', p.agentId));
+        if (p.agent?.personaId) ctx.cacheTags.add(entityTag('Persona', p.agent.personaId));
+      }
+      ctx.cacheTags.add(listTag('Agent'));
+      return posts;
+    },
   }),
   publicTrends: t.field({
     type: [PublicTrend],

@@ -113,6 +113,8 @@ const envSchema = z.object({
   SWARM_TASKS_PER_HOUR: z.coerce.number().int().min(1).max(10_000_000).default(1_000),
   SWARM_CONTENT_PER_AGENT_PER_HOUR: z.coerce.number().int().min(1).max(10_000_000).default(25),
   SWARM_CONTENT_PER_HOUR: z.coerce.number().int().min(1).max(10_000_000).default(500),
+  SWARM_EXTERNAL_CALLS_PER_AGENT_PER_HOUR: z.coerce.number().int().min(1).max(10_000_000).default(100),
+  SWARM_EXTERNAL_CALLS_PER_HOUR: z.coerce.number().int().min(1).max(100_000_000).default(10_000),
   // Semantic memory (src/platform/embeddings, src/platform/vector; docs/memory.md). Empty strings count as unset.
   // Embeddings use the OPENAI_* connection and LLM_TIMEOUT_MS / LLM_MAX_RETRIES above.
   EMBEDDINGS_PROVIDER: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['offline', 'openai']).optional()),
@@ -253,6 +255,8 @@ export type Config = Readonly<{
     /** How often workers refresh agent:{id}:state while they work. */
     heartbeatMs: number;
     limits: Readonly<SwarmLimits>;
+    /** The spec's external_api_calls budget: LLM and MCP calls per agent and in all, per hour. */
+    externalCalls: Readonly<{ perAgentPerHour: number; perHour: number }>;
   }>;
   /** Semantic memory: which model embeds text, and where the vectors live (docs/memory.md). */
   memory: Readonly<{
@@ -405,6 +409,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         tasksPerHour: e.SWARM_TASKS_PER_HOUR,
         contentPerAgentPerHour: e.SWARM_CONTENT_PER_AGENT_PER_HOUR,
         contentPerHour: e.SWARM_CONTENT_PER_HOUR,
+      }),
+      externalCalls: Object.freeze({
+        perAgentPerHour: e.SWARM_EXTERNAL_CALLS_PER_AGENT_PER_HOUR,
+        perHour: e.SWARM_EXTERNAL_CALLS_PER_HOUR,
       }),
     }),
     memory: memoryConfig(e),

@@ -11,6 +11,7 @@ import type { SwarmActivityRecorder } from '../domain/swarm/activity.js';
 import { deadLetter } from '../domain/swarm/dead-letter.js';
 import type { Publish } from '../domain/swarm/events.js';
 import { executeTask } from '../domain/swarm/execution.js';
+import type { ExternalCallBudget } from '../domain/swarm/external-calls.js';
 import { judgeTask } from '../domain/swarm/judgement.js';
 import { createOutboxRelay, type OutboxMessage } from '../domain/swarm/outbox.js';
 import { planGoal } from '../domain/swarm/planning.js';
@@ -60,6 +61,8 @@ export interface SwarmOptions {
   trends?: { sources: readonly string[]; ttlHours: number };
   /** Posting quotas per platform account. */
   platformQuotas?: Readonly<Record<string, PostingQuota>>;
+  /** The agents' external-call budget (absent: calls are not counted). */
+  externalCalls?: ExternalCallBudget;
   redisUrl: string;
   keyPrefix: string;
   logger: Logger;
@@ -95,6 +98,7 @@ export function startSwarm(opts: SwarmOptions) {
     redis: opts.redis,
     trends: opts.trends,
     quotas: opts.platformQuotas ?? {},
+    externalCalls: opts.externalCalls,
     onSideEffectError: (err: unknown, what: string) => logger.warn({ err }, `swarm could not ${what}`),
   };
   // The moderation examples are embedded once per process: start now, not inside the first Judge's job.

@@ -2,7 +2,9 @@
 import type { Config } from '../config.js';
 import { createMemoryService } from '../domain/memory/memory.service.js';
 import { moderatorWithKnownContent } from '../domain/moderation/moderator.js';
+import { createRateLimiter } from '../domain/security/rate-limit.js';
 import { createSwarmActivity } from '../domain/swarm/activity.js';
+import { createExternalCallBudget } from '../domain/swarm/external-calls.js';
 import { createDatabase } from '../platform/db/prisma.js';
 import { createLanguageModel } from '../platform/llm/create-llm.js';
 import { createLogger } from '../platform/log/logger.js';
@@ -55,6 +57,10 @@ export function runStages(config: Config, stages: readonly SwarmStage[]) {
     redis,
     trends: config.trends,
     platformQuotas: config.platforms.quotas,
+    externalCalls: createExternalCallBudget({
+      limiter: createRateLimiter({ redis, settings: config.rateLimits }),
+      limits: config.swarm.externalCalls,
+    }),
     limits: config.swarm.limits,
     redisUrl: config.redisUrl,
     keyPrefix: config.redisKeyPrefix,

@@ -30,6 +30,8 @@ export interface PlatformTools {
 export interface PublishingDeps {
   db: Database;
   mcp?: PlatformTools;
+  /** The agents' external-call budget: a platform call takes one. */
+  externalCalls?: { spend(agentId: string | null, what: string): Promise<void> };
   quotas: Readonly<Record<string, PostingQuota>>;
   publish?: (topic: string, payload: { id: string }) => void;
   now?: () => Date;
@@ -214,6 +216,7 @@ export async function publishContent(deps: PublishingDeps, publicationId: string
       `${row.platform}/${row.account} has posted ${quota.used} of ${quota.limit} in its window`,
     );
   }
+  await deps.externalCalls?.spend(row.agentId, `posting to ${row.platform}`);
   await db.publication.update({ where: { id: row.id }, data: { attempts: { increment: 1 } } });
   const args =
     row.kind === 'reply'

@@ -7,6 +7,7 @@ import type { MemoryService } from '../memory/memory.service.js';
 import type { Moderator } from '../moderation/pipeline.js';
 import type { PostingQuota } from '../publishing/publishing.service.js';
 import type { SwarmLimits } from '../tasks/limits.js';
+import type { ExternalCallBudget } from './external-calls.js';
 
 export type Publish = (topic: string, payload: { id: string }) => void;
 
@@ -47,6 +48,8 @@ export interface SwarmDeps {
   trends?: { sources: readonly string[]; ttlHours: number };
   /** Posting quotas per platform (per account). */
   quotas?: Readonly<Record<string, PostingQuota>>;
+  /** The agents' external-call budget (LLM, MCP): each call takes one; absent, calls are not counted. */
+  externalCalls?: ExternalCallBudget;
 }
 
 export function announceTask(deps: SwarmDeps, task: { id: string; agentId: string | null }): void {

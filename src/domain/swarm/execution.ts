@@ -92,7 +92,7 @@ async function draft(deps: WorkerDeps, task: TaskRow) {
   if (task.taskType === 'generate_content' || task.taskType === 'reply_comment') {
     const persona = await personaOfAgent(db, task.agentId as string);
     const asked = instructions || (context.goal ?? 'Say something in character.');
-    const resources = await resolveResources(deps, context.required_resources ?? []);
+    const resources = await resolveResources(deps, task.agentId, context.required_resources ?? []);
     const answering = context.reply_to?.text
       ? [{ kind: 'comment' as const, text: `${context.reply_to.author ?? 'Someone'}: ${context.reply_to.text}` }]
       : [];
@@ -114,6 +114,7 @@ async function draft(deps: WorkerDeps, task: TaskRow) {
       // written and goes to a person: the pipeline's word on it is a reason, not a verdict.)
       output = { result: asJson({ attempt, moderation, resources: resources.report }) };
     } else {
+      await deps.externalCalls?.spend(task.agentId, 'writing');
       const completion = await llm.complete({
         persona,
         instructions: asked,

@@ -108,6 +108,7 @@ export async function judgeTask(deps: JudgeDeps, taskId: string) {
 
   // Judge against what the Worker was asked: the step's description, with the same trend context.
   const step = (task.context as { goal_description?: string } | null)?.goal_description ?? goalText;
+  if (content) await deps.externalCalls?.spend(task.agentId, 'judging');
   const critique = content
     ? await llm.critique({ persona, content: text, goal: step, context: await trendContext(db) })
     : null;

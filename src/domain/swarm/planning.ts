@@ -31,6 +31,7 @@ export async function planGoal(deps: SwarmDeps & { db: Database; llm: LanguageMo
   await requireTaskBudget(db, goal.agentId, limits, 1);
   const persona = await personaOfAgent(db, goal.agentId);
   const constraints = (goal.personaConstraints as string[]).map((text) => ({ kind: 'fact' as const, text }));
+  await deps.externalCalls?.spend(goal.agentId, 'planning');
   const plan = await llm.plan({
     persona,
     goal: goal.description,

@@ -34,7 +34,8 @@ export function contextOfResource(text: string): string {
 }
 
 export async function resolveResources(
-  deps: Pick<SwarmDeps, 'mcp'>,
+  deps: Pick<SwarmDeps, 'mcp' | 'externalCalls'>,
+  agentId: string | null,
   uris: readonly string[],
 ): Promise<{ context: ContextItem[]; report: ResourceReport[] }> {
   const context: ContextItem[] = [];
@@ -44,6 +45,7 @@ export async function resolveResources(
       report.push({ uri, status: 'skipped', reason: 'no MCP hub is configured' });
       continue;
     }
+    await deps.externalCalls?.spend(agentId, `reading ${uri}`);
     const resource = await deps.mcp.readResource(uri);
     const text = contextOfResource(resource.text);
     context.push({ kind: 'fact', text });

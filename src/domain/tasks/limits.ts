@@ -31,8 +31,8 @@ export const CONTENT_TASK_TYPES: readonly string[] = ['generate_content', 'reply
 export class QuotaDeferral extends Error {
   override name = 'QuotaDeferral';
   constructor(
-    /** Which limit: a SwarmLimits key, or a platform quota ("platformPosts"). */
-    readonly limit: keyof SwarmLimits | 'platformPosts',
+    /** Which limit: a SwarmLimits key, a platform quota ("platformPosts") or the external-call budget. */
+    readonly limit: keyof SwarmLimits | 'platformPosts' | 'externalApiCalls',
     readonly delayMs: number,
     message: string,
   ) {

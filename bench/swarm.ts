@@ -48,6 +48,9 @@ const BENCH_ENV = {
   SWARM_CONCURRENCY: '8',
   // One user submits every goal: the per-user rate limit must not be what is measured.
   RATE_LIMIT_PER_MINUTE: '1000000',
+  CONCURRENT_REQUESTS_PER_USER: '100000',
+  RATE_LIMIT_GROUPS:
+    '{"all":{"perMinute":100000000,"burst":10000000},"agents":{"perMinute":100000000,"burst":10000000},"content":{"perMinute":100000000,"burst":10000000}}',
   // The spec's resource limits (config.swarm.limits): far above what a run reaches (100,000 is the schema's maximum
   // for the concurrent-task limit). With the defaults (10 at once, 50 tasks per agent per hour) a run would be
   // throttled, and past 25 goals deferred for an hour.

@@ -41,7 +41,7 @@ export interface Varnish {
   stop(): Promise<void>;
 }
 
-export async function startVarnish(opts: { backendPort: number; port?: number }): Promise<Varnish> {
+export async function startVarnish(opts: { backendPort: number; port?: number; pin?: string }): Promise<Varnish> {
   const dir = mkdtempSync(join(tmpdir(), 'chimera-varnish-'));
   const port = opts.port ?? (await freePort());
   const admin = await freePort();
@@ -50,23 +50,23 @@ export async function startVarnish(opts: { backendPort: number; port?: number })
   writeFileSync(join(dir, 'chimera.vcl'), vcl, { mode: 0o644 });
   // varnishd drops root for its own user, which must reach the working directory and read the VCL.
   chmodSync(dir, 0o755);
-  const child = spawn(
-    varnishdPath(),
-    [
-      '-F',
-      '-n',
-      dir,
-      '-a',
-      `127.0.0.1:${port}`,
-      '-T',
-      `127.0.0.1:${admin}`,
-      '-f',
-      join(dir, 'chimera.vcl'),
-      '-s',
-      'malloc,32m',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const argv = [
+    '-F',
+    '-n',
+    dir,
+    '-a',
+    `127.0.0.1:${port}`,
+    '-T',
+    `127.0.0.1:${admin}`,
+    '-f',
+    join(dir, 'chimera.vcl'),
+    '-s',
+    'malloc,32m',
+  ];
+  // `pin`: run on these cores (taskset), as the benchmark does.
+  const child = opts.pin
+    ? spawn('taskset', ['-c', opts.pin, varnishdPath(), ...argv], { stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(varnishdPath(), argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (c: Buffer) => {
     output += c.toString();

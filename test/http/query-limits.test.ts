@@ -164,8 +164,13 @@ describe('introspection', () => {
     const q = '{ __schema { queryType { name } } }';
     expect(codes(await t.gql(q))).toEqual([]);
     const key = Buffer.alloc(32, 7).toString('base64');
-    const prod = await startTestApp({ CHIMERA_ENV: 'production', ENCRYPTION_KEY: key });
-    const open = await startTestApp({ CHIMERA_ENV: 'production', ENCRYPTION_KEY: key, INTROSPECTION: 'true' });
+    const prod = await startTestApp({ CHIMERA_ENV: 'production', ENCRYPTION_KEY: key, PERSISTED_OPERATIONS: 'allow' });
+    const open = await startTestApp({
+      CHIMERA_ENV: 'production',
+      ENCRYPTION_KEY: key,
+      INTROSPECTION: 'true',
+      PERSISTED_OPERATIONS: 'allow',
+    });
     try {
       const refused = await prod.gql(q);
       expect(new Set(codes(refused))).toEqual(new Set(['GRAPHQL_VALIDATION_FAILED']));

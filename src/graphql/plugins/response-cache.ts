@@ -12,11 +12,11 @@
 //   ETag (and 304 Not Modified for a GET whose If-None-Match matches), X-Chimera-Cache: HIT | MISS | BYPASS, and for
 //   public results the tags as Surrogate-Key (Fastly), Cache-Tag (Cloudflare) and xkey (Varnish)
 import { createHash } from 'node:crypto';
-import { type ExecutionResult, print } from 'graphql';
+import { type DocumentNode, type ExecutionResult, type GraphQLSchema, print } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { scopeTag } from '../../domain/cache/invalidation.js';
 import type { ResponseStore } from '../../platform/cache/response-store.js';
-import { entityTagsOf, policyOf } from '../cache-policy.js';
+import { type CachePolicy, entityTagsOf, policyOf } from '../cache-policy.js';
 import type { Context } from '../context.js';
 
 interface CacheInfo {
@@ -41,6 +41,31 @@ function stable(v: unknown): string {
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+// yoga reuses the parsed document of a repeated operation: its printed text and its policy are computed once.
+const printed = new WeakMap<DocumentNode, string>();
+const printOnce = (document: DocumentNode) => {
+  let text = printed.get(document);
+  if (text === undefined) {
+    text = print(document);
+    printed.set(document, text);
+  }
+  return text;
+};
+const policies = new WeakMap<DocumentNode, Map<string, CachePolicy>>();
+function policyOnce(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined) {
+  let byName = policies.get(document);
+  if (!byName) {
+    byName = new Map();
+    policies.set(document, byName);
+  }
+  let policy = byName.get(operationName ?? '');
+  if (!policy) {
+    policy = policyOf(schema, document, operationName);
+    byName.set(operationName ?? '', policy);
+  }
+  return policy;
+}
 
 /** The combined decision of a request's operations (a batch: the strictest). */
 function combine(a: CacheInfo | undefined, b: CacheInfo): CacheInfo {
@@ -74,7 +99,7 @@ export function responseCachePlugin(opts: {
   return {
     async onExecute({ args, setResultAndStopExecution, executeFn, setExecuteFn }) {
       const ctx = args.contextValue;
-      const policy = policyOf(args.schema, args.document, args.operationName);
+      const policy = policyOnce(args.schema, args.document, args.operationName);
       if (policy.write) {
         // Read-your-writes: a mutation answers only once what it changed is out of the caches.
         setExecuteFn(async (executeArgs) => {
@@ -93,7 +118,7 @@ export function responseCachePlugin(opts: {
         ? `${ctx.principal.subject}|mfa=${ctx.principal.session?.amr?.some((m) => m !== 'pwd') ?? false}`
         : 'public';
       const key = sha256(
-        `${scope}\n${print(args.document)}\n${args.operationName ?? ''}\n${stable(args.variableValues ?? {})}`,
+        `${scope}\n${printOnce(args.document)}\n${args.operationName ?? ''}\n${stable(args.variableValues ?? {})}`,
       );
       const store = opts.store;
       const [generation, hit] = await Promise.all([store.generation(), store.get(key)]).catch((err: unknown) => {

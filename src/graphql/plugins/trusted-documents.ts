@@ -46,8 +46,8 @@ export function trustedDocumentsPlugin(opts: { documents: ReadonlyMap<string, st
         extensions: { code: 'PERSISTED_QUERY_ONLY', http: { status: 400 } },
       },
       keyNotFound: {
-        message: 'No document id was given (documentId, or extensions.persistedQuery.sha256Hash).',
-        extensions: { code: 'PERSISTED_QUERY_ONLY', http: { status: 400 } },
+        message: 'Neither a query nor a document id was given (documentId, or extensions.persistedQuery.sha256Hash).',
+        extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
       },
     },
   });

@@ -2,11 +2,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createPubSub } from 'graphql-yoga';
-import type { Config } from './config.js';
+import { type Config, walletSettingsOf } from './config.js';
 import { createCacheInvalidator } from './domain/cache/invalidation.js';
 import { createServices } from './domain/services.js';
 import type { Topics } from './graphql/context.js';
 import { createResponseStore } from './platform/cache/response-store.js';
+import { chainFrom } from './platform/chain/evm.js';
+import { createKek } from './platform/crypto/envelope.js';
 import { createPasswordHasher } from './platform/crypto/password.js';
 import { createSecretBox } from './platform/crypto/secret-box.js';
 import { startChangeFeed } from './platform/db/change-feed.js';
@@ -55,6 +57,9 @@ export function createApp(config: Config, options: AppOptions = {}) {
   }
   // Semantic memory: the embedder loads its model on first use, the vector store opens on first use.
   const { embedder, vectors } = createSemanticStores(config.memory);
+  // The chain agents' wallets live on (null when none is configured) and the key that seals their keys.
+  const chain = chainFrom(config.chain);
+  const kek = createKek(config.wallets.keys, config.encryptionKey);
   const services = createServices({
     embedder,
     vectors,
@@ -69,6 +74,9 @@ export function createApp(config: Config, options: AppOptions = {}) {
     swarmLimits: config.swarm.limits,
     heartbeatMs: config.swarm.heartbeatMs,
     publish: (topic, payload) => pubsub.publish(topic, payload),
+    chain,
+    kek,
+    wallets: walletSettingsOf(config),
     alertWebhookUrl: config.alertWebhookUrl,
     onWebhookError: (err) => logger.warn({ err }, 'on-call webhook failed'),
   });
@@ -114,6 +122,8 @@ export function createApp(config: Config, options: AppOptions = {}) {
     services,
     /** The vector store behind semantic memory (opened on first use). */
     vectors,
+    chain,
+    kek,
     pubsub,
     yoga,
     /** The change feed behind cache invalidation (null when neither the cache nor an edge is configured). */

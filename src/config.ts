@@ -12,6 +12,9 @@ import type { McpServerConfig } from './platform/mcp/hub.js';
 /** The repository's root (the bundled MCP servers live under it). */
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
+/** A positive decimal amount as text: up to 12 integer and 8 fraction digits (the transactions.amount column). */
+const DECIMAL_TEXT = /^\d{1,12}(\.\d{1,8})?$/;
+
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -163,6 +166,41 @@ const envSchema = z.object({
   WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
   // Posting quotas per platform account, as the platforms enforce them: {"social": {"posts": 10, "windowMs": 3600000}}.
   PLATFORM_QUOTAS: z.string().optional(),
+  // The chain (src/platform/chain; docs/wallets.md): any EVM JSON-RPC. Unset outside production, the run command and the
+  // tests start a local anvil node instead (CHAIN_EMBEDDED).
+  BLOCKCHAIN_RPC_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
+  CHAIN_EMBEDDED: bool.optional(),
+  CHAIN_EMBEDDED_PORT: z.coerce.number().int().min(0).max(65535).default(8545),
+  CHAIN_STATE_FILE: z.string().min(1).default('./data/anvil-state.json'),
+  CHAIN_NATIVE_CURRENCY: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9]{1,9}$/, 'an upper-case symbol such as ETH')
+    .default('ETH'),
+  CHAIN_CONFIRMATIONS: z.coerce.number().int().min(1).max(1000).default(1),
+  CHAIN_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(1_000),
+  CHAIN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  // Wallet keys: envelope encryption, the data keys wrapped by ENCRYPTION_KEY ('local') or a Vault transit key.
+  WALLET_KEY_PROVIDER: z.enum(['local', 'vault']).default('local'),
+  VAULT_ADDR: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
+  VAULT_TOKEN: z.string().optional(),
+  VAULT_NAMESPACE: z.string().optional(),
+  VAULT_TRANSIT_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/)
+    .default('chimera-wallets'),
+  // The default spend policy (a CFO sets a wallet's own with setSpendPolicy): amounts in the chain's currency.
+  TRANSFER_MAX_PER_TRANSACTION: z.string().regex(DECIMAL_TEXT, 'a decimal amount such as 0.5').default('0.5'),
+  TRANSFER_DAILY_LIMIT_PER_AGENT: z.string().regex(DECIMAL_TEXT, 'a decimal amount such as 1').default('1'),
+  TRANSFER_CURRENCIES: z.string().default('ETH'),
+  TRANSFER_RECIPIENTS: z.string().default(''),
+  TRANSFER_APPROVAL_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(30 * 86_400)
+    .default(86_400),
+  // Fault injection for the crash tests (never honoured in production): stage:point names, comma-separated.
+  CHIMERA_FAULTS: z.string().default(''),
 });
 
 /** An external OpenID Connect issuer whose ID tokens Chimera accepts (Google Workspace, Azure AD, …). */
@@ -295,6 +333,12 @@ export type Config = Readonly<{
   trends: Readonly<{ sources: readonly string[]; fetchEveryMs: number; ttlHours: number }>;
   webhooks: Readonly<{ secrets: Readonly<Record<string, string>>; toleranceSeconds: number }>;
   platforms: Readonly<{ quotas: Readonly<Record<string, PlatformQuota>> }>;
+  /** The EVM chain agents' wallets live on, and how transfers are settled there (docs/wallets.md). */
+  chain: Readonly<ChainConfig>;
+  /** Wallet keys and the default spend policy. */
+  wallets: Readonly<WalletConfig>;
+  /** Fault points to crash at (tests only; always empty in production). */
+  faults: readonly string[];
   /** The external moderation model merged into the offline checks: 'openai' (any compatible server) or none. */
   moderation: Readonly<{
     provider: 'offline' | 'openai';
@@ -305,6 +349,35 @@ export type Config = Readonly<{
     maxRetries: number;
   }>;
 }>;
+
+export interface ChainConfig {
+  /** The JSON-RPC endpoint; undefined with an embedded node (its URL is known once it runs) or no chain at all. */
+  rpcUrl: string | undefined;
+  /** Start a local anvil node (the run command and tests do; production never does). */
+  embedded: Readonly<{ enabled: boolean; port: number; stateFile: string }>;
+  nativeCurrency: string;
+  /** Blocks on top of a transaction's before it counts as confirmed. */
+  confirmations: number;
+  /** How often a submitted transaction's receipt is looked for. */
+  pollIntervalMs: number;
+  timeoutMs: number;
+}
+
+export interface WalletConfig {
+  keys: Readonly<
+    | { provider: 'local' }
+    | { provider: 'vault'; address: string; token: string; namespace: string | undefined; transitKey: string }
+  >;
+  /** The spend policy of wallets that have none of their own. */
+  defaultPolicy: Readonly<{
+    maxPerTransaction: string;
+    dailyLimit: string;
+    currencies: readonly string[];
+    recipients: readonly string[];
+  }>;
+  /** How long a transfer waits for a CFO before it expires. */
+  approvalTtlSeconds: number;
+}
 
 /** A platform's posting quota for one account: at most `posts` in any sliding window of `windowMs`. */
 export interface PlatformQuota {
@@ -417,6 +490,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }),
     memory: memoryConfig(e),
     moderation: moderationConfig(e),
+    ...walletConfig(e),
     cache: Object.freeze({ enabled: e.RESPONSE_CACHE, edge: edgeConfig(e), repurgeMs: e.EDGE_REPURGE_MS }),
     persisted: Object.freeze({
       mode: e.PERSISTED_OPERATIONS ?? (e.CHIMERA_ENV === 'production' ? 'only' : 'allow'),
@@ -568,6 +642,69 @@ function integrationConfig(e: z.infer<typeof envSchema>) {
   };
 }
 
+function walletConfig(e: z.infer<typeof envSchema>): Pick<Config, 'chain' | 'wallets' | 'faults'> {
+  const production = e.CHIMERA_ENV === 'production';
+  const embedded = e.CHAIN_EMBEDDED ?? (!production && !e.BLOCKCHAIN_RPC_URL);
+  if (embedded && production) {
+    throw new ConfigError(
+      'Invalid configuration:\n  CHAIN_EMBEDDED: a local development chain is never run in production',
+    );
+  }
+  let keys: WalletConfig['keys'] = { provider: 'local' };
+  if (e.WALLET_KEY_PROVIDER === 'vault') {
+    if (!e.VAULT_ADDR || !e.VAULT_TOKEN) {
+      throw new ConfigError(
+        'Invalid configuration:\n  VAULT_ADDR, VAULT_TOKEN: required when WALLET_KEY_PROVIDER=vault',
+      );
+    }
+    keys = {
+      provider: 'vault',
+      address: e.VAULT_ADDR,
+      token: e.VAULT_TOKEN,
+      namespace: e.VAULT_NAMESPACE || undefined,
+      transitKey: e.VAULT_TRANSIT_KEY,
+    };
+  }
+  const list = (v: string) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  const recipients = list(e.TRANSFER_RECIPIENTS);
+  for (const r of recipients) {
+    if (!/^0x[0-9a-fA-F]{40}$/.test(r)) {
+      throw new ConfigError(
+        `Invalid configuration:\n  TRANSFER_RECIPIENTS: "${r}" is not an address (0x and 40 hex digits)`,
+      );
+    }
+  }
+  const faults = list(e.CHIMERA_FAULTS);
+  if (faults.length && production) {
+    throw new ConfigError('Invalid configuration:\n  CHIMERA_FAULTS: fault injection is refused in production');
+  }
+  return {
+    chain: Object.freeze({
+      rpcUrl: e.BLOCKCHAIN_RPC_URL,
+      embedded: Object.freeze({ enabled: embedded, port: e.CHAIN_EMBEDDED_PORT, stateFile: e.CHAIN_STATE_FILE }),
+      nativeCurrency: e.CHAIN_NATIVE_CURRENCY,
+      confirmations: e.CHAIN_CONFIRMATIONS,
+      pollIntervalMs: e.CHAIN_POLL_INTERVAL_MS,
+      timeoutMs: e.CHAIN_TIMEOUT_MS,
+    }),
+    wallets: Object.freeze({
+      keys: Object.freeze(keys),
+      defaultPolicy: Object.freeze({
+        maxPerTransaction: e.TRANSFER_MAX_PER_TRANSACTION,
+        dailyLimit: e.TRANSFER_DAILY_LIMIT_PER_AGENT,
+        currencies: Object.freeze(list(e.TRANSFER_CURRENCIES).map((c) => c.toUpperCase())),
+        recipients: Object.freeze(recipients),
+      }),
+      approvalTtlSeconds: e.TRANSFER_APPROVAL_TTL_SECONDS,
+    }),
+    faults: Object.freeze(faults),
+  };
+}
+
 function moderationConfig(e: z.infer<typeof envSchema>): Config['moderation'] {
   const provider = e.MODERATION_PROVIDER ?? (e.OPENAI_API_KEY || e.OPENAI_BASE_URL ? 'openai' : 'offline');
   if (provider === 'openai' && !e.OPENAI_API_KEY && !e.OPENAI_BASE_URL) {
@@ -610,4 +747,14 @@ function memoryConfig(e: z.infer<typeof envSchema>): Config['memory'] {
       weaviateApiKey: e.WEAVIATE_API_KEY || undefined,
     }),
   });
+}
+
+/** What the wallet and transfer services need of the configuration. */
+export function walletSettingsOf(config: Pick<Config, 'chain' | 'wallets'>) {
+  return {
+    nativeCurrency: config.chain.nativeCurrency,
+    defaultPolicy: config.wallets.defaultPolicy,
+    approvalTtlSeconds: config.wallets.approvalTtlSeconds,
+    confirmations: config.chain.confirmations,
+  };
 }

@@ -1,16 +1,22 @@
-// Starts the API, the bundled social sandbox (SOCIAL_SANDBOX, on in development) and (EMBEDDED_WORKERS, on in
-// development) the swarm's stages beside it.
+// Starts the local chain (CHAIN_EMBEDDED: anvil, on in development when no BLOCKCHAIN_RPC_URL is set), the API, the
+// bundled social sandbox (SOCIAL_SANDBOX, on in development) and (EMBEDDED_WORKERS, on in development) the swarm's
+// stages beside it.
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { demoUsers } from '../prisma/seed-users.js';
+import { DEMO_RECIPIENT, seedDemoWallet } from '../prisma/seed-wallet.js';
 import { createApp } from './app.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
+import { type Anvil, startAnvil } from './platform/chain/anvil.js';
+import { createEvmChain } from './platform/chain/evm.js';
 import type { Logger } from './platform/log/logger.js';
 import { type ChildServer, startChildServer } from './platform/mcp/child-server.js';
 import { SWARM_STAGES } from './swarm/engine.js';
 import { runStages } from './swarm/process.js';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const loaded = loadConfig();
+  const anvil = await startEmbeddedChain(loaded);
+  const config: Config = anvil ? { ...loaded, chain: { ...loaded.chain, rpcUrl: anvil.url } } : loaded;
   const app = createApp(config);
   const url = await app.listen();
   const sandbox = config.socialSandbox.enabled ? await startSocialSandbox(config, url, app.logger) : null;
@@ -24,6 +30,7 @@ async function main(): Promise<void> {
       banner(url, config.graphiql, sandboxUi, agent ? encodeGlobalID('Agent', agent.id) : undefined),
     );
     if (config.env === 'development') process.stdout.write(await demoCredentials(app));
+    if (anvil) process.stdout.write(await demoWallet(app, anvil));
   }
 
   let stopping = false;
@@ -34,10 +41,46 @@ async function main(): Promise<void> {
     await swarm?.close();
     await sandbox?.stop();
     await app.close();
+    await anvil?.stop();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/**
+ * The local chain: anvil on CHAIN_EMBEDDED_PORT, its state kept in CHAIN_STATE_FILE so wallets keep their funds
+ * across restarts. If a node already answers on that port (another Chimera's), it is used instead.
+ */
+async function startEmbeddedChain(config: Config): Promise<(Anvil & { started: boolean }) | null> {
+  if (!config.chain.embedded.enabled || config.chain.rpcUrl) return null;
+  const url = `http://127.0.0.1:${config.chain.embedded.port}`;
+  try {
+    await createEvmChain({ rpcUrl: url, timeoutMs: 500 }).chainId();
+    return { url, port: config.chain.embedded.port, stop: async () => undefined, started: false };
+  } catch {
+    // Nothing there yet: start one.
+  }
+  const anvil = await startAnvil({ port: config.chain.embedded.port, stateFile: config.chain.embedded.stateFile });
+  return { ...anvil, started: true };
+}
+
+/** The demo agent's wallet, funded on the local chain, and how to ask for a transfer from it. */
+async function demoWallet(app: ReturnType<typeof createApp>, anvil: Anvil): Promise<string> {
+  const chain = createEvmChain({ rpcUrl: anvil.url });
+  try {
+    const wallet = await seedDemoWallet(app.services, chain);
+    return `  Local chain        ${anvil.url}   (anvil; chain ${await app.services.wallets.chainKey()})
+    Demo wallet      ${wallet.address}   ${wallet.balance} ETH
+    As the operator:  mutation { requestTransfer(input: { walletId: "${encodeGlobalID('Wallet', wallet.walletId)}",
+      amount: "0.01", recipient: "${DEMO_RECIPIENT.address}", reason: "Pay the demo vendor" }) { id status } }
+    Then as the cfo:  stepUpWithTotp(code: …), then approveTransfer(id: …) — it is signed, sent and confirmed.
+
+`;
+  } catch (err) {
+    app.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'the demo wallet could not be set up');
+    return '';
+  }
 }
 
 /** The demo sign-ins the seed created (development only), one per role. */

@@ -1,5 +1,7 @@
 // The core's services, wired with their dependencies. Both faces (the API, the swarm) receive this object.
 import type { Redis } from 'ioredis';
+import type { EvmChain } from '../platform/chain/evm.js';
+import type { KeyEncryptionKey } from '../platform/crypto/envelope.js';
 import type { PasswordHasher } from '../platform/crypto/password.js';
 import type { SecretBox } from '../platform/crypto/secret-box.js';
 import type { Database } from '../platform/db/prisma.js';
@@ -31,7 +33,8 @@ import { createReviewService } from './swarm/review.service.js';
 import type { SwarmLimits } from './tasks/limits.js';
 import { createTaskService } from './tasks/tasks.service.js';
 import { createTrendService } from './trends/trends.service.js';
-import { createWalletService } from './wallets/wallets.service.js';
+import { createTransferService } from './wallets/transfers.service.js';
+import { createWalletService, type WalletSettings } from './wallets/wallets.service.js';
 
 export interface AuthSettings {
   issuer: string;
@@ -67,6 +70,10 @@ export interface ServiceDeps {
   platformQuotas?: Readonly<Record<string, PostingQuota>>;
   /** An external moderation model merged into the offline checks (OpenAI moderation), when configured. */
   externalModeration?: ExternalModeration | undefined;
+  /** The EVM chain wallets live on (null: none configured), the KEK that seals their keys, the spend policy. */
+  chain: EvmChain | null;
+  kek: KeyEncryptionKey;
+  wallets: WalletSettings;
   alertWebhookUrl?: string;
   onWebhookError?: (err: unknown) => void;
 }
@@ -86,6 +93,8 @@ export function createServices(deps: ServiceDeps) {
   const totp = createTotpService({ db, redis, box, issuerName: 'Chimera' });
   const { rpId, rpName, origin } = deps.auth.webauthn;
   const webauthn = createWebAuthnService({ db, redis, rp: { id: rpId, name: rpName, origin } });
+  const walletDeps = { db, chain: deps.chain, kek: deps.kek, settings: deps.wallets, publish: deps.publish };
+  const wallets = createWalletService(walletDeps);
   const auth = createAuthService({
     db,
     tokens,
@@ -116,7 +125,8 @@ export function createServices(deps: ServiceDeps) {
     /** What anyone may see: published posts and trends. */
     showcase: createShowcaseService({ db }),
     interactions: createInteractionService({ db }),
-    wallets: createWalletService({ db }),
+    wallets,
+    transfers: createTransferService({ ...walletDeps, wallets, stepUpWindowSeconds: deps.auth.stepUpWindowSeconds }),
     audit: createAuditService({ db }),
     signingKeys,
     tokens,

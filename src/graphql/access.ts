@@ -19,6 +19,7 @@ export interface Access {
   grant(scope: { agentId?: string; personaId?: string }): void;
   agentOfContent(id: string): Promise<string | null | undefined>;
   agentOfWallet(id: string): Promise<string | null | undefined>;
+  agentOfTransfer(id: string): Promise<string | null | undefined>;
   /** Personas a scoped caller may reach: assigned ones and those of its agents. */
   personaReachable(personaId: string): Promise<boolean>;
 }
@@ -67,6 +68,11 @@ export function createAccess(principal: Principal | null, db: Database): Access 
       once(
         `wallet:${id}`,
         async () => (await db.wallet.findUnique({ where: { id }, select: { agentId: true } }))?.agentId,
+      ),
+    agentOfTransfer: (id) =>
+      once(
+        `transfer:${id}`,
+        async () => (await db.transfer.findUnique({ where: { id }, select: { agentId: true } }))?.agentId,
       ),
     personaReachable: (personaId) =>
       once(`persona:${personaId}`, async () => {

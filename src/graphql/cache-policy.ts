@@ -32,6 +32,7 @@ export const TYPE_TTL_SECONDS: Readonly<Record<string, number>> = {
   Publication: 10 * 60,
   Wallet: 60,
   Transaction: 60,
+  Transfer: 60,
   AuditLog: 10 * 60,
   // Never cached: who is asking, security records, live state.
   User: 0,
@@ -47,6 +48,9 @@ export const FIELD_TTL_SECONDS: Readonly<Record<string, number>> = {
   'Query.swarmMetrics': 0,
   'Query.reviewItems': 0,
   'Agent.state': 0,
+  // Read from the chain, which has no change feed; the daily window slides with the clock.
+  'Wallet.balance': 0,
+  'Wallet.spending': 0,
   // Quotas move with every post; semantic search follows the vector store, which has no change feed.
   'Agent.platforms': 30,
   'Agent.memories': 30,

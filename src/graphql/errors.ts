@@ -30,7 +30,7 @@ function domainToGraphQL(err: DomainError): GraphQLError {
       extensions: { code: err.code, entity: err.entity, id },
     });
   }
-  const extensions: Record<string, unknown> = { code: err.code };
+  const extensions: Record<string, unknown> = { code: err.code, ...err.details };
   if (err instanceof ValidationError && err.issues.length) extensions.issues = err.issues;
   if (err instanceof RateLimitedError) {
     extensions.limit = err.limit;

@@ -259,6 +259,7 @@ const OBJECT_READERS: Record<string, Permission[]> = {
   Trend: ['trends:read'],
   Wallet: ['transaction:read', 'analytics:read', 'agent:write'],
   Transaction: ['transaction:read', 'analytics:read', 'agent:write'],
+  Transfer: ['transaction:read', 'analytics:read', 'agent:write'],
   AuditLog: ['audit:read'],
   SecurityAuditLog: ['security:read'],
   User: ['users:manage'],
@@ -354,6 +355,23 @@ const agentOfContentArg = reaches(async (args, ctx) => {
   const id = idOfArg(args);
   return id ? ctx.access.agentOfContent(id) : undefined;
 });
+const agentOfTransferArg = reaches(async (args, ctx) => {
+  const id = idOfArg(args);
+  return id ? ctx.access.agentOfTransfer(id) : undefined;
+});
+const agentOfWalletArg = reaches(async (args, ctx) => {
+  const id = idOfArg(args, 'walletId');
+  return id ? ctx.access.agentOfWallet(id) : undefined;
+});
+/** requestTransfer names the wallet (walletId) or its agent (agentId): either must be within the caller's scope. */
+const agentOfTransferInput = reaches(async (args, ctx) => {
+  const input = (args.input ?? {}) as { walletId?: unknown; agentId?: unknown };
+  if (input.walletId != null) {
+    const id = idOfArg(input, 'walletId');
+    return id ? ctx.access.agentOfWallet(id) : undefined;
+  }
+  return agentArg(input.agentId);
+});
 /** The review mutations name their task as `taskId`. */
 const agentOfReviewTaskArg = reaches(async (args, ctx) => {
   const id = idOfArg(args, 'taskId');
@@ -379,6 +397,7 @@ export const OPERATION_RULES = {
     interactions: list('content:read', 'analytics:read'),
     wallets: list('transaction:read', 'analytics:read', 'agent:write'),
     transactions: list('transaction:read', 'analytics:read', 'agent:write'),
+    transfers: list('transaction:read', 'analytics:read', 'agent:write'),
     auditLogs: list('audit:read'),
     securityAuditLogs: and(restricted('security:read'), pageSize),
     users: and(administers('users:manage'), pageSize),
@@ -416,6 +435,14 @@ export const OPERATION_RULES = {
     rejectReview: chain(needs('content:reject', 'content:moderate'), agentOfReviewTaskArg),
     requestChanges: chain(needs('content:moderate', 'content:reject'), agentOfReviewTaskArg),
     resolveContentFlag: chain(needs('content:reject', 'content:moderate'), agentOfContentArg),
+    // Money: operators ask for transfers of their agents; only a CFO (a role super_admin does not include), stepped
+    // up, approves or changes a spend policy. The transfer service checks the same again.
+    createWallet: chain(needs('agent:write'), agentOfAgentIdArg),
+    requestTransfer: chain(needs('transaction:request'), agentOfTransferInput),
+    approveTransfer: chain(administers('transaction:approve'), steppedUp, agentOfTransferArg),
+    rejectTransfer: chain(administers('transaction:approve'), agentOfTransferArg),
+    cancelTransfer: chain(needs('transaction:request', 'transaction:approve'), agentOfTransferArg),
+    setSpendPolicy: chain(administers('transaction:approve'), steppedUp, agentOfWalletArg),
     // Every grant of privileges is a sensitive operation: step-up within 5 minutes.
     createUser: chain(administers('users:manage'), steppedUp),
     setUserRoles: chain(administers('users:manage'), steppedUp),
@@ -431,6 +458,7 @@ export const OPERATION_RULES = {
     reviewItemAdded: needs('content:approve', 'content:reject', 'content:moderate'),
     agentStateChanged: chain(needs('agent:read'), agentOfAgentIdArg),
     trendDetected: needs('trends:read'),
+    transferUpdated: chain(needs('transaction:read', 'analytics:read', 'agent:write'), agentOfAgentIdArg),
     securityAlerts: restricted('security:read'),
   },
 } satisfies Record<string, Record<string, IRule>>;
@@ -446,6 +474,7 @@ export const TYPE_RULES: Record<string, IRule> = {
   Trend: objectRule('Trend'),
   Wallet: objectRule('Wallet', ownAgentRow),
   Transaction: objectRule('Transaction', ownParentRow),
+  Transfer: objectRule('Transfer', ownAgentRow),
   AuditLog: objectRule('AuditLog'),
   SecurityAuditLog: objectRule('SecurityAuditLog'),
   User: objectRule('User'),

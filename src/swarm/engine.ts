@@ -17,6 +17,8 @@ import { createOutboxRelay, type OutboxMessage } from '../domain/swarm/outbox.js
 import { planGoal } from '../domain/swarm/planning.js';
 import { outstandingJobs } from '../domain/swarm/reconcile.js';
 import { QuotaDeferral, type SwarmLimits } from '../domain/tasks/limits.js';
+import { type SettlementDeps, settleTransfer } from '../domain/wallets/settlement.js';
+import type { TransferService } from '../domain/wallets/transfers.service.js';
 import type { Database } from '../platform/db/prisma.js';
 import type { Embedder } from '../platform/embeddings/embeddings.js';
 import type { LanguageModel } from '../platform/llm/llm.js';
@@ -31,7 +33,7 @@ import {
   scheduleMaintenance,
 } from './maintenance.js';
 
-export const SWARM_STAGES = ['planner', 'worker', 'judge', 'publish', 'maintenance'] as const;
+export const SWARM_STAGES = ['planner', 'worker', 'judge', 'publish', 'chain', 'maintenance'] as const;
 export type SwarmStage = (typeof SWARM_STAGES)[number];
 
 export interface SwarmOptions {
@@ -63,6 +65,10 @@ export interface SwarmOptions {
   platformQuotas?: Readonly<Record<string, PostingQuota>>;
   /** The agents' external-call budget (absent: calls are not counted). */
   externalCalls?: ExternalCallBudget;
+  /** Transfers: execute_transaction tasks ask for theirs; maintenance expires unanswered ones (absent: no chain). */
+  transfers?: TransferService;
+  /** What the chain stage settles approved transfers with (absent: the stage has nothing to do and does not run). */
+  settlement?: SettlementDeps;
   redisUrl: string;
   keyPrefix: string;
   logger: Logger;
@@ -80,7 +86,13 @@ export interface SwarmOptions {
   heartbeatMs?: number;
 }
 
-type JobData = { taskId?: string; goalId?: string; agentId?: string; publicationId?: string } & MaintenanceJobData;
+type JobData = {
+  taskId?: string;
+  goalId?: string;
+  agentId?: string;
+  publicationId?: string;
+  transferId?: string;
+} & MaintenanceJobData;
 type Processor = (job: Job<JobData>, token?: string) => Promise<unknown>;
 
 export function startSwarm(opts: SwarmOptions) {
@@ -99,6 +111,7 @@ export function startSwarm(opts: SwarmOptions) {
     trends: opts.trends,
     quotas: opts.platformQuotas ?? {},
     externalCalls: opts.externalCalls,
+    transfers: opts.transfers,
     onSideEffectError: (err: unknown, what: string) => logger.warn({ err }, `swarm could not ${what}`),
   };
   // The moderation examples are embedded once per process: start now, not inside the first Judge's job.
@@ -139,6 +152,11 @@ export function startSwarm(opts: SwarmOptions) {
     worker: deferrable((job) => executeTask(deps, String(job.data.taskId))),
     judge: deferrable((job) => judgeTask(deps, String(job.data.taskId))),
     publish: deferrable((job) => publishContent(deps, String(job.data.publicationId))),
+    chain: deferrable(async (job) => {
+      if (!opts.settlement)
+        throw new Error('No chain is configured (BLOCKCHAIN_RPC_URL): transfers cannot be settled.');
+      return settleTransfer(opts.settlement, String(job.data.transferId));
+    }),
     maintenance: maintenanceProcessor({ ...deps, vectors: opts.vectors }),
   };
 
@@ -146,15 +164,19 @@ export function startSwarm(opts: SwarmOptions) {
     const recorded =
       stage === 'maintenance'
         ? Promise.resolve() // no task to fail: the failed set is the record
-        : stage === 'publish'
-          ? failPublication(db, String(job.data.publicationId), reason)
-          : deadLetter(deps, {
-              stage,
-              taskId: job.data.taskId,
-              goalId: job.data.goalId,
-              reason,
-              attempts: job.attemptsMade,
-            });
+        : stage === 'chain'
+          ? // An approved transfer whose job gave up stays APPROVED or SUBMITTED: the reconciler hands it to the
+            // stage again (its state machine resumes safely); a person sees the reason in the failed set.
+            Promise.resolve()
+          : stage === 'publish'
+            ? failPublication(db, String(job.data.publicationId), reason)
+            : deadLetter(deps, {
+                stage,
+                taskId: job.data.taskId,
+                goalId: job.data.goalId,
+                reason,
+                attempts: job.attemptsMade,
+              });
     return recorded.catch((e: unknown) =>
       logger.error({ err: e, stage, jobId: job.id }, 'could not record a dead letter'),
     );
@@ -162,7 +184,9 @@ export function startSwarm(opts: SwarmOptions) {
 
   const lockMs = opts.lockMs ?? 30_000;
   const connections: ReturnType<typeof createQueueConnection>[] = [];
-  const workers = (opts.stages ?? SWARM_STAGES).map((stage) => {
+  // The chain stage runs where a chain is configured; elsewhere its jobs wait for a process that has one.
+  const stages = (opts.stages ?? SWARM_STAGES).filter((stage) => stage !== 'chain' || opts.settlement);
+  const workers = stages.map((stage) => {
     const connection = createQueueConnection(opts.redisUrl);
     connections.push(connection);
     const worker = new Worker<JobData>(stage, processors[stage], {
@@ -222,6 +246,10 @@ export function startSwarm(opts: SwarmOptions) {
       const job = await queues.get(name, message.dedupeKey);
       if (!job) {
         await send(message);
+        restored += 1;
+      } else if (name === 'chain' && (await job.isFailed())) {
+        // Money approved to move is never dropped: a settlement that gave up (the chain was down) starts again.
+        await job.retry('failed');
         restored += 1;
       } else if ((await job.isFailed()) && job.attemptsMade >= (job.opts.attempts ?? 1)) {
         // Dead, but its dead letter was never recorded (the database was down when it died): record it now.

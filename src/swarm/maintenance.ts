@@ -8,12 +8,15 @@ import { unpublishContent } from '../domain/publishing/publishing.service.js';
 import type { SwarmDeps } from '../domain/swarm/events.js';
 import { MAINTENANCE_KINDS, type MaintenanceKind } from '../domain/swarm/jobs.js';
 import { expireTrends, ingestionFrom, ingestTrends } from '../domain/trends/ingestion.js';
+import type { TransferService } from '../domain/wallets/transfers.service.js';
 import type { Embedder } from '../platform/embeddings/embeddings.js';
 import type { VectorStore } from '../platform/vector/vector-store.js';
 
 export interface MaintenanceDeps extends MonitoringDeps, Pick<SwarmDeps, 'mcp' | 'redis' | 'trends'> {
   vectors?: VectorStore | undefined;
   embedder: Embedder;
+  /** Transfers, whose unanswered requests expire (absent: no chain configured). */
+  transfers?: Pick<TransferService, 'expireDue'> | undefined;
 }
 
 export interface MaintenanceSchedule {
@@ -21,6 +24,8 @@ export interface MaintenanceSchedule {
   optimizeVectorsEveryMs?: number | undefined;
   /** How often trends are fetched from the configured sources (0: never). */
   fetchTrendsEveryMs?: number | undefined;
+  /** How often transfers past their approval deadline are expired (default every minute). */
+  expireTransfersEveryMs?: number | undefined;
 }
 
 export interface MaintenanceJobData {
@@ -45,6 +50,8 @@ export function maintenanceProcessor(deps: MaintenanceDeps) {
         return fetchTrends(deps);
       case 'unpublish_content':
         return { removed: await unpublishContent(deps, String(job.data.contentId)) };
+      case 'expire_transfers':
+        return { expired: (await deps.transfers?.expireDue()) ?? [] };
     }
   };
 }
@@ -60,9 +67,10 @@ async function fetchTrends(deps: MaintenanceDeps) {
 
 /** The recurring maintenance jobs (idempotent: upserting an unchanged schedule changes nothing). */
 export async function scheduleMaintenance(queue: Queue, deps: MaintenanceDeps, schedule: MaintenanceSchedule) {
-  const every: Record<'optimize_vectors' | 'fetch_trends', number> = {
+  const every: Record<'optimize_vectors' | 'fetch_trends' | 'expire_transfers', number> = {
     optimize_vectors: deps.vectors?.kind === 'lancedb' ? (schedule.optimizeVectorsEveryMs ?? 0) : 0,
     fetch_trends: deps.mcp && deps.trends?.sources.length ? (schedule.fetchTrendsEveryMs ?? 0) : 0,
+    expire_transfers: deps.transfers ? (schedule.expireTransfersEveryMs ?? 60_000) : 0,
   };
   for (const [kind, ms] of Object.entries(every)) {
     if (ms > 0) {

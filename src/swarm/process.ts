@@ -1,10 +1,15 @@
 // Runs swarm stages in a process of their own (workers/*.ts) or beside the API (npm run up): the wiring only.
-import type { Config } from '../config.js';
+import { type Config, walletSettingsOf } from '../config.js';
 import { createMemoryService } from '../domain/memory/memory.service.js';
 import { moderatorWithKnownContent } from '../domain/moderation/moderator.js';
 import { createRateLimiter } from '../domain/security/rate-limit.js';
 import { createSwarmActivity } from '../domain/swarm/activity.js';
 import { createExternalCallBudget } from '../domain/swarm/external-calls.js';
+import type { SettlementFault } from '../domain/wallets/settlement.js';
+import { createTransferService } from '../domain/wallets/transfers.service.js';
+import { createWalletService } from '../domain/wallets/wallets.service.js';
+import { chainFrom } from '../platform/chain/evm.js';
+import { createKek } from '../platform/crypto/envelope.js';
 import { createDatabase } from '../platform/db/prisma.js';
 import { createLanguageModel } from '../platform/llm/create-llm.js';
 import { createLogger } from '../platform/log/logger.js';
@@ -36,7 +41,29 @@ export function runStages(config: Config, stages: readonly SwarmStage[]) {
     timeoutMs: config.mcp.timeoutMs,
     onServerLog: (server, line) => logger.debug({ server }, line),
   });
+  const chain = chainFrom(config.chain);
+  const kek = createKek(config.wallets.keys, config.encryptionKey);
+  const walletDeps = { db, chain, kek, settings: walletSettingsOf(config), publish };
+  const transfers = chain
+    ? createTransferService({
+        ...walletDeps,
+        wallets: createWalletService(walletDeps),
+        stepUpWindowSeconds: config.auth.stepUpWindowSeconds,
+      })
+    : undefined;
   const swarm = startSwarm({
+    transfers,
+    settlement: chain
+      ? {
+          db,
+          chain,
+          kek,
+          confirmations: config.chain.confirmations,
+          pollIntervalMs: config.chain.pollIntervalMs,
+          publish,
+          fault: faultInjector(config.faults, logger),
+        }
+      : undefined,
     db,
     llm,
     publish,
@@ -79,6 +106,16 @@ export function runStages(config: Config, stages: readonly SwarmStage[]) {
       await swarm.close();
       await Promise.allSettled([db.$disconnect(), redis.quit(), vectors.close(), mcp.close()]);
     },
+  };
+}
+
+/** Kills this process at an armed fault point (CHIMERA_FAULTS; config refuses it in production): the crash tests. */
+function faultInjector(armed: readonly string[], logger: ReturnType<typeof createLogger>) {
+  if (armed.length === 0) return undefined;
+  return (point: SettlementFault) => {
+    if (!armed.includes(point)) return;
+    logger.warn({ point }, 'fault injection: killing this process');
+    process.kill(process.pid, 'SIGKILL');
   };
 }
 

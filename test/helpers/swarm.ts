@@ -25,6 +25,17 @@ export function startTestSwarm(t: TestApp, opts: Partial<SwarmOptions> = {}) {
     redis: t.app.redis,
     trends: t.app.config.trends,
     platformQuotas: t.app.config.platforms.quotas,
+    transfers: t.app.services.transfers,
+    settlement: t.app.chain
+      ? {
+          db: t.app.db,
+          chain: t.app.chain,
+          kek: t.app.kek,
+          confirmations: t.app.config.chain.confirmations,
+          pollIntervalMs: t.app.config.chain.pollIntervalMs,
+          publish: (topic, payload) => t.app.pubsub.publish(topic, payload),
+        }
+      : undefined,
     ...opts,
   });
 }

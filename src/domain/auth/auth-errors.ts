@@ -7,7 +7,7 @@ export class AuthError extends DomainError {
   constructor(
     readonly code: AuthErrorCode,
     message: string,
-    readonly details: Record<string, unknown> = {},
+    override readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }

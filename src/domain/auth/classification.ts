@@ -12,6 +12,7 @@ export const TYPE_CLASSIFICATION: Record<string, Classification> = {
   // Addresses and amounts; an operator requests transfers for its agents, so it must see them. Keys are never data.
   Wallet: 'internal',
   Transaction: 'internal',
+  Transfer: 'internal',
   AuditLog: 'confidential',
   SecurityAuditLog: 'restricted',
   User: 'restricted',

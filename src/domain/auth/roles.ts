@@ -22,6 +22,8 @@ export const PERMISSIONS = [
   'metrics:read',
   'transaction:read',
   'transaction:approve',
+  // Asking for a transfer (which then waits for a CFO): operators, for the agents assigned to them.
+  'transaction:request',
   // Held by no role but super_admin ("*"): the security and administration surface.
   'security:read',
   'users:manage',
@@ -45,6 +47,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[] | '*'> = {
     'task:execute',
     'content:read',
     'content:moderate',
+    'transaction:request',
   ],
   content_reviewer: ['content:read', 'content:approve', 'content:reject', 'audit:read'],
   analyst: ['analytics:read', 'reports:read', 'trends:read', 'metrics:read'],

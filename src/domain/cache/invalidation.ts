@@ -23,6 +23,7 @@ export const TABLE_TAGS: Readonly<Record<string, TableTags>> = {
   interactions: { type: 'Interaction', parent: 'Content' },
   wallets: { type: 'Wallet' },
   transactions: { type: 'Transaction', parent: 'Wallet' },
+  transfers: { type: 'Transfer', parent: 'Wallet' },
   goals: { type: 'Goal' },
   publications: { type: 'Publication', parent: 'Content' },
   audit_logs: { type: 'AuditLog' },

@@ -10,7 +10,11 @@ export type ErrorCode =
   | 'ACCOUNT_LOCKED'
   | 'MFA_REQUIRED'
   | 'STEP_UP_REQUIRED'
-  | 'RATE_LIMITED';
+  | 'RATE_LIMITED'
+  | 'SPEND_POLICY_VIOLATION'
+  | 'INSUFFICIENT_FUNDS'
+  | 'CHAIN_UNAVAILABLE'
+  | 'WALLET_KEY_UNAVAILABLE';
 
 export interface FieldIssue {
   /** Path of the offending input field, e.g. ['input', 'voiceTone', 'formality']. */
@@ -20,6 +24,8 @@ export interface FieldIssue {
 
 export abstract class DomainError extends Error {
   abstract readonly code: ErrorCode;
+  /** What a client needs besides the code and message (the faces put it in `extensions`). */
+  readonly details?: Record<string, unknown>;
 }
 
 /** The input is malformed or out of range. `issues` names every offending field. */
@@ -64,6 +70,35 @@ export class RateLimitedError extends DomainError {
     readonly retryAfterSeconds: number,
     /** Which limit, e.g. tasksPerAgentPerHour. */
     readonly limit: string,
+  ) {
+    super(message);
+  }
+}
+
+/** One rule of a spend policy that a transfer breaks. */
+export interface PolicyViolation {
+  rule: 'per_transaction_cap' | 'daily_cap' | 'recipient_allowlist' | 'currency_allowlist' | 'balance';
+  message: string;
+  /** The limit in force and what the transfer would make of it, where the rule has numbers. */
+  limit?: string;
+  actual?: string;
+}
+
+/** A transfer the spend policy refuses: nothing is written but the refusal's audit row. */
+export class PolicyViolationError extends DomainError {
+  readonly code = 'SPEND_POLICY_VIOLATION' as const;
+  override readonly details: { violations: PolicyViolation[] };
+  constructor(readonly violations: PolicyViolation[]) {
+    super(`The transfer breaks the spend policy: ${violations.map((v) => v.message).join(' ')}`);
+    this.details = { violations };
+  }
+}
+
+/** The chain (or the key service) is needed for this and cannot be reached, or cannot pay. */
+export class WalletError extends DomainError {
+  constructor(
+    readonly code: 'INSUFFICIENT_FUNDS' | 'CHAIN_UNAVAILABLE' | 'WALLET_KEY_UNAVAILABLE',
+    message: string,
   ) {
     super(message);
   }

@@ -4,11 +4,13 @@ import type { Prisma } from '../../generated/prisma/client.js';
 import type { Database } from '../../platform/db/prisma.js';
 import type { Embedder } from '../../platform/embeddings/embeddings.js';
 import type { ContextItem, LanguageModel } from '../../platform/llm/llm.js';
+import { DomainError } from '../shared/errors.js';
 import { asJson } from '../shared/json.js';
 import { lockQuota, QuotaDeferral, requireRunBudget, SPEC_LIMITS } from '../tasks/limits.js';
 import { isFinal, taskStatusOf } from '../tasks/task.model.js';
 import { moveTask } from '../tasks/task-state.js';
 import { ingestionFrom, ingestTrends } from '../trends/ingestion.js';
+import type { TaskTransfer, TransferService } from '../wallets/transfers.service.js';
 import { announceTask, type SwarmDeps } from './events.js';
 import { judgeJob } from './jobs.js';
 import { enqueue } from './outbox.js';
@@ -23,11 +25,19 @@ interface TaskContext {
   required_resources?: string[];
   /** Set by the Planner when the agent's posting quotas are full: the task starts then. */
   scheduled_for?: string;
+  /** The Planner's parameters for the step (an execute_transaction's amount, currency, to and reason). */
+  params?: Record<string, string | number | boolean>;
   /** The platform comment a reply answers (reply_comment tasks made from interactions). */
   reply_to?: { platform: string; commentId: string; postId?: string; author?: string; text?: string };
 }
 
-type WorkerDeps = SwarmDeps & { db: Database; llm: LanguageModel; embedder?: Embedder };
+type WorkerDeps = SwarmDeps & {
+  db: Database;
+  llm: LanguageModel;
+  embedder?: Embedder;
+  /** Where execute_transaction tasks ask for their transfers (absent: no chain, so they are refused). */
+  transfers?: Pick<TransferService, 'request'>;
+};
 
 export async function executeTask(deps: WorkerDeps, taskId: string) {
   const { db } = deps;
@@ -146,8 +156,7 @@ async function draft(deps: WorkerDeps, task: TaskRow) {
       }),
     };
   } else {
-    // Transfers wait for the wallet service and a CFO's approval: the Judge sends them to a human.
-    output = { result: { attempt, transfer: 'awaiting CFO approval', request: instructions } };
+    output = { result: asJson({ attempt, transfer: await requestTransfer(deps, task, context) }) };
   }
 
   await db
@@ -200,3 +209,35 @@ async function draft(deps: WorkerDeps, task: TaskRow) {
 }
 
 class SupersededError extends Error {}
+
+/**
+ * An execute_transaction task asks for its transfer (one per task: a rerun finds the first). What the policy or the
+ * input refused is the task's result, for the Judge to reject with; anything else (the database) is thrown and
+ * retried. Either way no money moves here: the transfer waits for a CFO.
+ */
+async function requestTransfer(deps: WorkerDeps, task: TaskRow, context: TaskContext): Promise<TaskTransfer> {
+  const params = context.params ?? {};
+  const text = (v: unknown) => (typeof v === 'number' ? String(v) : typeof v === 'string' ? v : undefined);
+  if (!deps.transfers) {
+    return {
+      refused: { code: 'CHAIN_UNAVAILABLE', message: 'This swarm has no chain configured, so it cannot send money.' },
+    };
+  }
+  try {
+    const transfer = await deps.transfers.request(
+      {
+        agentId: task.agentId,
+        amount: text(params.amount) ?? '',
+        currency: text(params.currency),
+        recipient: text(params.to) ?? '',
+        reason: text(params.reason) ?? context.goal_description ?? context.goal ?? 'execute_transaction task',
+      },
+      { actor: { kind: 'system', id: 'swarm-worker' }, userId: null },
+      { taskId: task.id },
+    );
+    return { id: transfer.id, status: transfer.status };
+  } catch (err) {
+    if (!(err instanceof DomainError) || err.code === 'CHAIN_UNAVAILABLE') throw err;
+    return { refused: { code: err.code, message: err.message, ...err.details } };
+  }
+}

@@ -6,6 +6,8 @@ import type { Prisma } from '../../generated/prisma/client.js';
 export const PLANNER_TOPIC = 'planner';
 export const WORKER_TOPIC = 'worker';
 export const JUDGE_TOPIC = 'judge';
+/** Signs, sends and confirms approved transfers on the chain. */
+export const CHAIN_TOPIC = 'chain';
 /** Housekeeping that is no stage of a goal: post-publication monitoring, vector-store upkeep (and, later, more). */
 export const MAINTENANCE_TOPIC = 'maintenance';
 
@@ -50,8 +52,21 @@ export const judgeJob = (task: Subject, attempt: number): JobMessage => ({
   payload: { taskId: task.id, attempt, ...extras(task) },
 });
 
+/** Takes an approved transfer to the chain and follows it to its last confirmation (one job per transfer). */
+export const settleTransferJob = (transfer: { id: string; agentId?: string | null }): JobMessage => ({
+  topic: CHAIN_TOPIC,
+  dedupeKey: `settle:${transfer.id}`,
+  payload: { transferId: transfer.id, ...extras(transfer) },
+});
+
 /** The kinds of maintenance job (job.data.kind). */
-export const MAINTENANCE_KINDS = ['monitor_content', 'optimize_vectors', 'fetch_trends', 'unpublish_content'] as const;
+export const MAINTENANCE_KINDS = [
+  'monitor_content',
+  'optimize_vectors',
+  'fetch_trends',
+  'unpublish_content',
+  'expire_transfers',
+] as const;
 export type MaintenanceKind = (typeof MAINTENANCE_KINDS)[number];
 
 /**

@@ -62,6 +62,22 @@ export async function releaseDependents(tx: Tx, goalId: string) {
     await tx.goal.update({ where: { id: goalId }, data: { status: 'complete' } });
 }
 
+/** The refusal an execute_transaction task's result records (result.transfer.refused), if any. */
+function transferRefusalOf(result: unknown): { code: string; message: string } | null {
+  const refused = (result as { transfer?: { refused?: { code?: unknown; message?: unknown } } } | null)?.transfer
+    ?.refused;
+  if (!refused) return null;
+  return { code: String(refused.code ?? 'TRANSFER_REFUSED'), message: String(refused.message ?? 'refused') };
+}
+
+/** After a task left REVIEW without failing: the goal is back to RUNNING unless another task still waits. */
+export async function resumeGoal(tx: Tx, goalId: string) {
+  const goal = await tx.goal.findUnique({ where: { id: goalId }, select: { status: true } });
+  if (goal?.status !== 'review') return;
+  const waiting = await tx.task.count({ where: { goalId, status: 'review' } });
+  if (waiting === 0) await tx.goal.update({ where: { id: goalId }, data: { status: 'running' } });
+}
+
 /**
  * Ends a goal as FAILED, and with it every task of the goal that had not started (they can never run now): FAILED
  * with GOAL_FAILED and the reason. Returns the ids of the tasks it ended.
@@ -136,14 +152,17 @@ export async function judgeTask(deps: JudgeDeps, taskId: string) {
     'safe',
   );
   const reasons: string[] = decisions.flatMap((d) => d.reasons);
-  if (task.taskType === 'execute_transaction') reasons.push('transfers need CFO approval');
+  // A transfer the spend policy (or its input) refused has nothing for a person to approve: it is rejected.
+  const refusedTransfer = task.taskType === 'execute_transaction' ? transferRefusalOf(task.result) : null;
+  if (refusedTransfer) reasons.push(`the transfer was refused (${refusedTransfer.code}): ${refusedTransfer.message}`);
+  else if (task.taskType === 'execute_transaction') reasons.push('transfers need CFO approval');
   if (confidence < HUMAN_REVIEW_BELOW) reasons.push(`confidence ${confidence} is below ${HUMAN_REVIEW_BELOW}`);
   if (consistency?.avoidedWords.length)
     reasons.push(`uses words the persona avoids: ${consistency.avoidedWords.join(', ')}`);
   const canRetry = task.attempts < MAX_ATTEMPTS;
   const decision: Decision =
-    pre?.category === 'prohibited'
-      ? 'reject' // asked for something prohibited: no rewrite can fix the request
+    pre?.category === 'prohibited' || refusedTransfer
+      ? 'reject' // asked for something prohibited, or for a transfer the policy refused: no rewrite can fix it
       : review?.action === 'reject'
         ? canRetry
           ? 'retry'
@@ -217,10 +236,12 @@ export async function judgeTask(deps: JudgeDeps, taskId: string) {
       });
       await enqueue(tx, workJob(task, task.attempts + 1));
     } else if (decision === 'reject') {
-      const error = {
-        code: 'PROHIBITED_CONTENT',
-        message: `Prohibited (${categories.join(', ') || category}): ${reasons.join('; ')}`,
-      };
+      const error = refusedTransfer
+        ? { code: refusedTransfer.code, message: refusedTransfer.message }
+        : {
+            code: 'PROHIBITED_CONTENT',
+            message: `Prohibited (${categories.join(', ') || category}): ${reasons.join('; ')}`,
+          };
       await moveTask(tx, {
         id: taskId,
         from: 'review',
@@ -259,7 +280,9 @@ export async function judgeTask(deps: JudgeDeps, taskId: string) {
     } else {
       await note(deps, task, decision === 'retry' ? 'feedback' : 'escalated', feedback);
     }
-    if (decision === 'escalate') deps.publish?.(REVIEW_ITEMS_TOPIC, { id: taskId });
+    // A transfer waits for a CFO (the transfers list), not in the content reviewers' queue.
+    if (decision === 'escalate' && task.taskType !== 'execute_transaction')
+      deps.publish?.(REVIEW_ITEMS_TOPIC, { id: taskId });
   }
   return { taskId, judged: applied, verdict };
 }

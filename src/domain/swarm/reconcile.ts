@@ -1,4 +1,4 @@
-// The reconciler's rules. PostgreSQL says which work is outstanding (goals, tasks, publications); the queues must hold
+// The reconciler's rules. PostgreSQL says which work is outstanding (goals, tasks, publications, transfers); the queues must hold
 // a job for each piece. The
 // outbox covers a crash between commit and enqueue, but not a Redis that lost jobs it had accepted (a flush, a
 // failover without persistence, a restore from an older snapshot). This finds, from the rows alone, the job each
@@ -7,7 +7,7 @@
 import { Prisma } from '../../generated/prisma/client.js';
 import type { Database } from '../../platform/db/prisma.js';
 import { publishJob } from '../publishing/publishing.service.js';
-import { type JobMessage, judgeJob, planJob, workJob } from './jobs.js';
+import { type JobMessage, judgeJob, planJob, settleTransferJob, workJob } from './jobs.js';
 
 export interface OutstandingOptions {
   /** Rows changed more recently than this are left alone: their own enqueue may still be on its way. */
@@ -44,7 +44,12 @@ export async function outstandingJobs(db: Database, opts: OutstandingOptions): P
   const publications = await db.$queryRaw<{ id: string; agent_id: string | null }[]>`
     SELECT id, agent_id FROM publications WHERE status = 'pending' AND updated_at < ${settled}
      ORDER BY updated_at LIMIT ${opts.limit}`;
+  // Approved transfers not yet confirmed: their settlement job must exist (it resumes from the rows).
+  const transfers = await db.$queryRaw<{ id: string; agent_id: string | null }[]>`
+    SELECT id, agent_id FROM transfers WHERE status IN ('approved', 'submitted') AND updated_at < ${settled}
+     ORDER BY updated_at LIMIT ${opts.limit}`;
   return [
+    ...transfers.map((t) => settleTransferJob({ id: t.id, agentId: t.agent_id })),
     ...publications.map((p) => publishJob(p.id, p.agent_id)),
     ...goals.map((g) => planJob({ id: g.id, agentId: g.agent_id, priority: g.priority })),
     ...tasks.map((t) => {

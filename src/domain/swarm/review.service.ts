@@ -16,7 +16,7 @@ import { taskStatusOf } from '../tasks/task.model.js';
 import { moveTask } from '../tasks/task-state.js';
 import { announceTask, type SwarmDeps } from './events.js';
 import { workJob } from './jobs.js';
-import { failGoal, releaseDependents } from './judgement.js';
+import { failGoal, releaseDependents, resumeGoal } from './judgement.js';
 import { enqueue } from './outbox.js';
 import { personaOfAgent } from './persona-of.js';
 import * as recollection from './recollection.js';
@@ -85,6 +85,8 @@ const notesSchema = nonBlank(5000);
 export function reviewWhere(f: ReviewFilter = {}): Prisma.TaskWhereInput {
   return {
     status: 'review',
+    // Transfers wait for a CFO (approveTransfer), not for a content reviewer.
+    taskType: { not: 'execute_transaction' },
     agentId: agentIdWithin(f.agentId, f.withinAgentIds),
     goalId: orUndefined(f.goalId),
     AND: [
@@ -138,6 +140,9 @@ function notDecidable(task: TaskRow): string | null {
     const by = review.reviewer.id ? ` by ${review.reviewer.kind} ${review.reviewer.id}` : '';
     const now = status === 'review' ? '' : ` (it is ${status.toUpperCase()} now)`;
     return `was already ${DECIDED[review.decision] ?? review.decision}${by} at ${review.at}${now}; it cannot be decided again.`;
+  }
+  if (task.taskType === 'execute_transaction') {
+    return 'is a transfer: only a CFO decides it, with approveTransfer or rejectTransfer (its transfer, not the task).';
   }
   if (status !== 'review') {
     return `is ${status.toUpperCase()}, not waiting for a human review; only tasks the Judge escalated (REVIEW) can be decided.`;
@@ -275,14 +280,6 @@ export function createReviewService(deps: { db: Database } & SwarmDeps) {
       },
       select: { id: true },
     });
-  }
-
-  /** After a task left REVIEW without failing: the goal is back to RUNNING unless another task still waits. */
-  async function resumeGoal(tx: Tx, goalId: string) {
-    const goal = await tx.goal.findUnique({ where: { id: goalId }, select: { status: true } });
-    if (goal?.status !== 'review') return;
-    const waiting = await tx.task.count({ where: { goalId, status: 'review' } });
-    if (waiting === 0) await tx.goal.update({ where: { id: goalId }, data: { status: 'running' } });
   }
 
   const findItems = (filter: ReviewFilter | undefined, page: ReviewPage) => {

@@ -31,8 +31,11 @@ export const CONTENT_TASK_TYPES: readonly string[] = ['generate_content', 'reply
 export class QuotaDeferral extends Error {
   override name = 'QuotaDeferral';
   constructor(
-    /** Which limit: a SwarmLimits key, a platform quota ("platformPosts") or the external-call budget. */
-    readonly limit: keyof SwarmLimits | 'platformPosts' | 'externalApiCalls',
+    /**
+     * Which limit: a SwarmLimits key, a platform quota ("platformPosts"), the external-call budget, or the chain
+     * ("confirmations": a sent transaction not yet confirmed).
+     */
+    readonly limit: keyof SwarmLimits | 'platformPosts' | 'externalApiCalls' | 'confirmations',
     readonly delayMs: number,
     message: string,
   ) {

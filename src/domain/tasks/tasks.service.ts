@@ -13,6 +13,7 @@ import { announceTask, type Publish } from '../swarm/events.js';
 import { workJob } from '../swarm/jobs.js';
 import { failGoal } from '../swarm/judgement.js';
 import { enqueue } from '../swarm/outbox.js';
+import { withdrawTransferOfTask } from '../wallets/transfers.service.js';
 import { lockQuota, requireTaskBudgetOrReject, SPEC_LIMITS, type SwarmLimits } from './limits.js';
 import {
   canTransition,
@@ -146,6 +147,7 @@ export function createTaskService({
         }
         const current = await tx.task.findUniqueOrThrow({ where: { id }, select: { version: true, goalId: true } });
         const message = why ?? 'Cancelled by an operator.';
+        await withdrawTransferOfTask(tx, id, actor, message);
         await moveTask(tx, {
           id,
           from: status,

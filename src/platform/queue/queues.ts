@@ -1,9 +1,9 @@
-// BullMQ queues for the swarm: planner, worker, judge, publish, maintenance. Job ids are the outbox dedupe keys, so adding the
+// BullMQ queues for the swarm: planner, worker, judge, publish, chain, maintenance. Job ids are the outbox dedupe keys, so adding the
 // same job twice is a no-op. Queue keys live under the configured Redis prefix, like every other key.
 import { type JobsOptions, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 
-export const QUEUE_NAMES = ['planner', 'worker', 'judge', 'publish', 'maintenance'] as const;
+export const QUEUE_NAMES = ['planner', 'worker', 'judge', 'publish', 'chain', 'maintenance'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** BullMQ priorities: a lower number runs first. */

@@ -25,6 +25,9 @@ const AGENT_FIELDS = 'id name active performanceScore persona { id name } state 
 const TASK_FIELDS = `id taskType status priority attempts createdAt updatedAt error { code message }
   context { goalDescription requiredResources } goal { id status } contents { id status confidenceScore contentData }`;
 
+const TRANSFER_FIELDS = `id status amount currency recipient reason expiresAt decidedAt
+  policyCheck { allowed violations { rule message } } transaction { transactionHash status confirmations fee }`;
+
 const DOCS = {
   listAgents: `query ($first: Int) { agents(first: $first) { totalCount edges { node { ${AGENT_FIELDS} } } } }`,
   agent: `query ($id: ID!) { agent(id: $id) { ${AGENT_FIELDS} } }`,
@@ -38,6 +41,8 @@ const DOCS = {
   approve: `mutation ($taskId: ID!, $note: String) { approveReview(taskId: $taskId, note: $note) { id status } }`,
   reject: `mutation ($taskId: ID!, $reason: String!) { rejectReview(taskId: $taskId, reason: $reason) { id status } }`,
   changes: `mutation ($taskId: ID!, $notes: String!) { requestChanges(taskId: $taskId, notes: $notes) { id status } }`,
+  requestTransfer: `mutation ($input: RequestTransferInput!) { requestTransfer(input: $input) { ${TRANSFER_FIELDS} } }`,
+  transfer: `query ($id: ID!) { node(id: $id) { ... on Transfer { ${TRANSFER_FIELDS} } } }`,
   trends: `query ($first: Int) { trends(first: $first, filter: { active: true }) { edges { node { id topic
     relevanceScore detectedAt expiresAt } } } }`,
 } as const;
@@ -122,6 +127,40 @@ function buildServer(deps: McpFaceDeps, headers: Headers): McpServer {
       inputSchema: { taskId: id, notes: z.string().min(1).max(5000) },
     },
     tool(DOCS.changes, (a) => ({ taskId: a.taskId, notes: a.notes })),
+  );
+  server.registerTool(
+    'request_transfer',
+    {
+      description:
+        'Asks to send money from an agent’s wallet (walletId, or agentId for its wallet). The spend policy checks it; ' +
+        'then it waits for a CFO to approve it in Chimera — no tool can approve a transfer.',
+      inputSchema: {
+        walletId: id.optional(),
+        agentId: id.optional(),
+        amount: z.string().max(40).describe('Decimal text in the currency, e.g. "0.01"'),
+        currency: z.string().max(20).optional(),
+        recipient: z.string().max(100).describe('An address on the wallet’s recipient allowlist'),
+        reason: z.string().min(1).max(1000),
+      },
+    },
+    tool(DOCS.requestTransfer, (a) => ({
+      input: {
+        walletId: a.walletId ?? null,
+        agentId: a.agentId ?? null,
+        amount: a.amount,
+        currency: a.currency ?? null,
+        recipient: a.recipient,
+        reason: a.reason,
+      },
+    })),
+  );
+  server.registerTool(
+    'get_transfer',
+    {
+      description: 'A transfer: its status, the policy’s verdict, and the on-chain transaction once sent.',
+      inputSchema: { id },
+    },
+    tool(DOCS.transfer, (a) => ({ id: a.id })),
   );
   server.registerTool(
     'list_trends',

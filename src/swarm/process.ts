@@ -1,4 +1,5 @@
 // Runs swarm stages in a process of their own (workers/*.ts) or beside the API (npm run up): the wiring only.
+import { writeSync } from 'node:fs';
 import { type Config, walletSettingsOf } from '../config.js';
 import { createMemoryService } from '../domain/memory/memory.service.js';
 import { moderatorWithKnownContent } from '../domain/moderation/moderator.js';
@@ -61,7 +62,7 @@ export function runStages(config: Config, stages: readonly SwarmStage[]) {
           confirmations: config.chain.confirmations,
           pollIntervalMs: config.chain.pollIntervalMs,
           publish,
-          fault: faultInjector(config.faults, logger),
+          fault: faultInjector(config.faults),
         }
       : undefined,
     db,
@@ -110,11 +111,12 @@ export function runStages(config: Config, stages: readonly SwarmStage[]) {
 }
 
 /** Kills this process at an armed fault point (CHIMERA_FAULTS; config refuses it in production): the crash tests. */
-function faultInjector(armed: readonly string[], logger: ReturnType<typeof createLogger>) {
+function faultInjector(armed: readonly string[]) {
   if (armed.length === 0) return undefined;
   return (point: SettlementFault) => {
     if (!armed.includes(point)) return;
-    logger.warn({ point }, 'fault injection: killing this process');
+    // Written synchronously: the logger would not flush before the kill.
+    writeSync(2, `fault injection: killing this process at ${point}\n`);
     process.kill(process.pid, 'SIGKILL');
   };
 }

@@ -32,12 +32,28 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 describe('agents', () => {
-  it('no crypto transfer without CFO approval: only the cfo role holds transaction:approve, not even super_admin', () => {
+  it('no crypto transfer without CFO approval: only the cfo role holds transaction:approve, not even super_admin', async () => {
     const holders = ROLES.filter((r) => permissionsOf([r]).has('transaction:approve'));
     expect(holders).toEqual(['cfo']);
-    // Nothing in the API moves funds yet; when transfers land they are gated on this permission.
+    // The mutations that touch money: an agent may ask (its transfer then waits for a CFO), never approve.
     const mutations = Object.keys(schema.getMutationType()?.getFields() ?? {});
-    expect(mutations.filter((m) => /transfer|send|pay/i.test(m))).toEqual([]);
+    expect(mutations.filter((m) => /transfer|send|pay|spend/i.test(m)).sort()).toEqual([
+      'approveTransfer',
+      'cancelTransfer',
+      'rejectTransfer',
+      'requestTransfer',
+      'setSpendPolicy',
+    ]);
+    const id = gid('Transfer', '00000000-0000-4000-8000-000000000000');
+    for (const op of [
+      `mutation { approveTransfer(id: "${id}") { id } }`,
+      `mutation { rejectTransfer(id: "${id}", reason: "mine") { id } }`,
+      `mutation { setSpendPolicy(walletId: "${gid('Wallet', id)}", policy: { maxPerTransaction: "1", dailyLimit: "1", currencies: ["ETH"], recipients: [] }) { id } }`,
+    ]) {
+      expect(codes(await t.gql(op, {}, agentKey))).toEqual(['FORBIDDEN']);
+    }
+    // (test/wallets/ proves the rest: the transfer service checks the role and the step-up again, and the database
+    // refuses a transaction for an unapproved transfer.)
   });
 
   it('no change to security settings: keys, users and signing keys are closed to agents, with an alert', async () => {

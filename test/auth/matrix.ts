@@ -68,6 +68,9 @@ export interface Shared {
   walletB: Ref;
   transactionA: Ref;
   transactionB: Ref;
+  /** Transfers awaiting approval, from walletA and walletB. */
+  transferA: Ref;
+  transferB: Ref;
   auditLogA: Ref;
   securityAuditLog: Ref;
   user: Ref;
@@ -120,6 +123,10 @@ export interface World {
     agentStateEvent(): Promise<void>;
     /** A new trend is announced to trendDetected subscribers. */
     trendEvent(): Promise<void>;
+    /** A transfer awaiting approval from the wallet, asked for by `requestedByUserId` (default: the system). */
+    transfer(wallet: Ref, requestedByUserId?: string): Promise<Ref>;
+    /** transferA changes, announced to transferUpdated subscribers. */
+    transferEvent(): Promise<void>;
     /** A stored alert; `publish` raises it through the alert service (subscribers hear of it). */
     alert(opts?: { publish?: boolean }): Promise<Ref>;
     /** A refresh token of a new session of the login user. */
@@ -334,6 +341,24 @@ const listQuery = (field: string, filterType: string | null, selection: string) 
   filterType
     ? `query ($first: Int = 10, $filter: ${filterType}) { ${field}(first: $first, filter: $filter) { totalCount edges { node { ${selection} } } } }`
     : `query ($first: Int = 10) { ${field}(first: $first) { totalCount edges { node { ${selection} } } } }`;
+
+/** A transfer request from `wallet` (valid input; the spend policy may still refuse it, which is no shield code). */
+const transferInput = (wallet: Ref) => ({
+  walletId: wallet.gid,
+  amount: '0.01',
+  recipient: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
+  reason: 'matrix',
+});
+
+/** A fresh caller of the kind, and a transfer from the wallet that this caller asked for. */
+const ownTransfer =
+  (wallet: (fx: Shared) => Ref): Setup =>
+  async (w, kind) => {
+    const caller = await w.fresh(kind);
+    return { caller, variables: { id: (await w.make.transfer(wallet(w.fx), caller.userId)).gid } };
+  };
+
+const MATRIX_POLICY = { maxPerTransaction: '0.5', dailyLimit: '1', currencies: ['ETH'], recipients: [] };
 
 // ─── Operations ─────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -639,6 +664,22 @@ export const OPERATIONS: OperationRow[] = [
     field: 'transactions',
     rule: 'transaction:read, analytics:read or agent:write, page ≤ 100; narrowed to own agents',
     query: listQuery('transactions', 'TransactionFilter', 'id amount'),
+    setup: filter((fx) => ({ walletId: fx.walletB.gid })),
+    cells: cells({
+      super_admin: 'allow',
+      analyst: 'allow',
+      cfo: 'allow',
+      agent_operator: ownRows(
+        filter((fx) => ({ walletId: fx.walletA.gid })),
+        filter((fx) => ({ walletId: fx.walletB.gid })),
+      ),
+    }),
+  },
+  {
+    type: 'Query',
+    field: 'transfers',
+    rule: 'transaction:read, analytics:read or agent:write, page ≤ 100; narrowed to own agents',
+    query: listQuery('transfers', 'TransferFilter', 'id amount status'),
     setup: filter((fx) => ({ walletId: fx.walletB.gid })),
     cells: cells({
       super_admin: 'allow',
@@ -1115,6 +1156,100 @@ export const OPERATIONS: OperationRow[] = [
     }),
   },
 
+  // ── Mutation: money ──
+  {
+    type: 'Mutation',
+    field: 'createWallet',
+    rule: 'agent:write; own agents',
+    query: 'mutation ($a: ID!) { createWallet(agentId: $a) { id address } }',
+    // A new agent each time: an agent has one wallet per chain.
+    setup: async (w, kind) => {
+      const made = await newAgent(w, kind, true);
+      return { variables: { a: made.agent.gid }, caller: made.caller };
+    },
+    cells: cells({
+      super_admin: 'allow',
+      agent_operator: cond(
+        OWN_AGENTS,
+        [
+          {
+            label: 'an agent assigned to it',
+            setup: async (w, kind) => {
+              const made = await newAgent(w, kind, true);
+              return { variables: { a: made.agent.gid }, caller: made.caller };
+            },
+          },
+        ],
+        [{ label: "agent B's", setup: vars((fx) => ({ a: fx.agentB.gid })) }],
+      ),
+    }),
+  },
+  {
+    type: 'Mutation',
+    field: 'requestTransfer',
+    rule: "transaction:request; own agents (the wallet's agent)",
+    query: 'mutation ($input: RequestTransferInput!) { requestTransfer(input: $input) { id status } }',
+    setup: vars((fx) => ({ input: transferInput(fx.walletA) })),
+    cells: cells({
+      super_admin: 'allow',
+      agent_operator: ownAgent(
+        OWN_AGENTS,
+        vars((fx) => ({ input: transferInput(fx.walletA) })),
+        vars((fx) => ({ input: transferInput(fx.walletB) })),
+      ),
+    }),
+  },
+  {
+    type: 'Mutation',
+    field: 'approveTransfer',
+    rule: 'transaction:approve, held by cfo alone (a refusal raises a privilege-escalation alert); step-up within 5 min',
+    query: 'mutation ($id: ID!) { approveTransfer(id: $id, note: "matrix") { id status } }',
+    setup: async (w) => ({ variables: { id: (await w.make.transfer(w.fx.walletA)).gid } }),
+    cells: cells({
+      cfo: stepUp('a transfer awaiting approval', async (w, kind) => ({
+        variables: { id: (await w.make.transfer(w.fx.walletA)).gid },
+        caller: await w.fresh(kind, { stepUp: true }),
+      })),
+    }),
+  },
+  {
+    type: 'Mutation',
+    field: 'rejectTransfer',
+    rule: 'transaction:approve, held by cfo alone (a refusal raises a privilege-escalation alert)',
+    query: 'mutation ($id: ID!) { rejectTransfer(id: $id, reason: "matrix") { id status } }',
+    setup: async (w) => ({ variables: { id: (await w.make.transfer(w.fx.walletA)).gid } }),
+    cells: cells({ cfo: 'allow' }),
+  },
+  {
+    type: 'Mutation',
+    field: 'cancelTransfer',
+    rule: 'transaction:request or transaction:approve; own agents; the service: whoever asked for it, or a CFO',
+    query: 'mutation ($id: ID!) { cancelTransfer(id: $id, reason: "matrix") { id status } }',
+    setup: ownTransfer((fx) => fx.walletA),
+    cells: cells({
+      super_admin: 'allow',
+      cfo: 'allow',
+      agent_operator: ownAgent(
+        OWN_AGENTS,
+        ownTransfer((fx) => fx.walletA),
+        ownTransfer((fx) => fx.walletB),
+      ),
+    }),
+  },
+  {
+    type: 'Mutation',
+    field: 'setSpendPolicy',
+    rule: 'transaction:approve, held by cfo alone (alert on refusal); step-up within 5 min',
+    query: 'mutation ($w: ID!, $p: SpendPolicyInput!) { setSpendPolicy(walletId: $w, policy: $p) { id } }',
+    setup: vars((fx) => ({ w: fx.walletA.gid, p: MATRIX_POLICY })),
+    cells: cells({
+      cfo: stepUp('a wallet', async (w, kind) => ({
+        variables: { w: w.fx.walletA.gid, p: MATRIX_POLICY },
+        caller: await w.fresh(kind, { stepUp: true }),
+      })),
+    }),
+  },
+
   // ── Mutation: administration ──
   {
     type: 'Mutation',
@@ -1247,6 +1382,24 @@ export const OPERATIONS: OperationRow[] = [
     query: 'subscription { trendDetected { id topic } }',
     trigger: (w) => w.make.trendEvent(),
     cells: cells({ super_admin: 'allow', analyst: 'allow' }),
+  },
+  {
+    type: 'Subscription',
+    field: 'transferUpdated',
+    rule: 'transaction:read, analytics:read or agent:write; own agents (the agent named; others’ transfers are not sent)',
+    query: 'subscription ($a: ID) { transferUpdated(agentId: $a) { id status } }',
+    setup: vars((fx) => ({ a: fx.agentA.gid })),
+    trigger: (w) => w.make.transferEvent(),
+    cells: cells({
+      super_admin: 'allow',
+      analyst: 'allow',
+      cfo: 'allow',
+      agent_operator: ownAgent(
+        OWN_AGENTS,
+        vars((fx) => ({ a: fx.agentA.gid })),
+        vars((fx) => ({ a: fx.agentB.gid })),
+      ),
+    }),
   },
   {
     type: 'Subscription',
@@ -1389,6 +1542,20 @@ export const OBJECT_TYPES: TypeRow[] = [
       agent_operator: ownObject(
         (fx) => fx.transactionA,
         (fx) => fx.transactionB,
+      ),
+    }),
+  },
+  {
+    type: 'Transfer',
+    rule: 'transaction:read, analytics:read or agent:write; own agents',
+    pick: (fx) => fx.transferB,
+    cells: cells({
+      super_admin: 'allow',
+      analyst: 'allow',
+      cfo: 'allow',
+      agent_operator: ownObject(
+        (fx) => fx.transferA,
+        (fx) => fx.transferB,
       ),
     }),
   },

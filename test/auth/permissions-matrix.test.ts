@@ -10,10 +10,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { renderPermissionsDoc } from '../../scripts/permissions-doc.js';
 import { type AccessAttributes, buildPrincipal } from '../../src/domain/auth/principal.js';
 import { TREND_DETECTED_TOPIC } from '../../src/domain/trends/ingestion.js';
+import { TRANSFER_TOPIC } from '../../src/domain/wallets/wallets.service.js';
 import { OPERATION_RULES, permissionsFor, TYPE_RULES } from '../../src/graphql/permissions.js';
 import { schema } from '../../src/graphql/schema.js';
 import { totpAt } from '../../src/platform/crypto/totp.js';
 import { type GraphQLResponse, startTestApp, type TestApp } from '../helpers/app.js';
+import { RECIPIENT_A, startTestChain, type TestChain } from '../helpers/chain.js';
 import { gid, makeTask } from '../helpers/fixtures.js';
 import { startOidcProvider, type TestOidcProvider } from '../helpers/oidc-provider.js';
 import { createSoftAuthenticator } from '../helpers/soft-authenticator.js';
@@ -50,6 +52,9 @@ const SUBSCRIPTION_TIMEOUT_MS = 8_000;
 let t: TestApp;
 let oidc: TestOidcProvider;
 let fx: Shared;
+let chain: TestChain;
+/** The fixture wallets' addresses: anvil's development accounts 3 and 4 (any valid addresses would do). */
+const MATRIX_ADDRESSES = ['0x90F79bf6EB2c4f870365E785982E1f101E93b906', '0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65'];
 const suffix = randomBytes(3).toString('hex');
 let counter = 0;
 const unique = () => `${suffix}-${++counter}`;
@@ -98,14 +103,18 @@ async function createShared(): Promise<Shared> {
   );
   const [walletA, walletB] = await Promise.all(
     [agentA, agentB].map((a, i) =>
-      db.wallet.create({ data: { agentId: a.id, address: `0x${i}${suffix}`, blockchain: 'base' } }),
+      db.wallet.create({ data: { agentId: a.id, address: MATRIX_ADDRESSES[i] as string, blockchain: 'eip155:31337' } }),
     ),
   );
   if (!walletA || !walletB || !interactionA || !interactionB) throw new Error('fixtures');
+  // Funded, so that asking for and approving a transfer pass the balance check (the matrix tests the rules only).
+  for (const w of [walletA, walletB]) await chain.fund(w.address, '5');
   const [transactionA, transactionB] = await Promise.all(
     [walletA, walletB].map((w) => db.transaction.create({ data: { walletId: w.id, amount: '1.5', currency: 'ETH' } })),
   );
   if (!transactionA || !transactionB) throw new Error('fixtures');
+  const [transferA, transferB] = await Promise.all([walletA, walletB].map((w) => transferFrom(w.id, w.agentId)));
+  if (!transferA || !transferB) throw new Error('fixtures');
   const login = { email: `matrix-login-${suffix}@test.chimera`, password: PASSWORD };
   const [trend, auditLogA, securityAuditLog, user, apiKey, alert] = await Promise.all([
     db.trend.create({ data: { topic: `matrix trend ${suffix}`, relevanceScore: '0.9' } }),
@@ -135,6 +144,8 @@ async function createShared(): Promise<Shared> {
     walletB: ref('Wallet', walletB.id),
     transactionA: ref('Transaction', transactionA.id),
     transactionB: ref('Transaction', transactionB.id),
+    transferA: ref('Transfer', transferA.id),
+    transferB: ref('Transfer', transferB.id),
     auditLogA: ref('AuditLog', auditLogA.id),
     securityAuditLog: ref('SecurityAuditLog', securityAuditLog.id),
     user: ref('User', user.id),
@@ -142,6 +153,25 @@ async function createShared(): Promise<Shared> {
     alert: ref('SecurityAlert', alert.id),
     login,
   };
+}
+
+/** A transfer awaiting approval (written directly: the matrix needs no chain). */
+function transferFrom(walletId: string, agentId: string | null, requestedByUserId?: string) {
+  return t.app.db.transfer.create({
+    data: {
+      walletId,
+      agentId,
+      amount: '0.01',
+      amountBaseUnits: '10000000000000000',
+      currency: 'ETH',
+      recipient: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
+      reason: 'matrix',
+      policyCheck: { allowed: true, violations: [] },
+      requestedBy: requestedByUserId ? { kind: 'user', id: requestedByUserId } : { kind: 'system', id: 'matrix' },
+      requestedByUserId: requestedByUserId ?? null,
+      expiresAt: new Date(Date.now() + 3_600_000),
+    },
+  });
 }
 
 function newApiKey() {
@@ -262,6 +292,13 @@ function createWorld(variant: Variant): World & { caller(kind: PrincipalKind): P
       async trendEvent() {
         t.app.pubsub.publish(TREND_DETECTED_TOPIC, { id: fx.trend.id });
       },
+      async transfer(wallet, requestedByUserId) {
+        const agentId = wallet.id === fx.walletA.id ? fx.agentA.id : fx.agentB.id;
+        return ref('Transfer', (await transferFrom(wallet.id, agentId, requestedByUserId)).id);
+      },
+      async transferEvent() {
+        t.app.pubsub.publish(TRANSFER_TOPIC, { id: fx.transferA.id });
+      },
       async alert(opts = {}) {
         const input = { kind: 'account_locked' as const, severity: 'low' as const, message: 'matrix' };
         const a = opts.publish ? await services.alerts.raise(input) : await db.securityAlert.create({ data: input });
@@ -299,8 +336,13 @@ function createWorld(variant: Variant): World & { caller(kind: PrincipalKind): P
 
 beforeAll(async () => {
   oidc = await startOidcProvider({ accounts: { matrix: { email: 'matrix@oidc.example', email_verified: true } } });
+  chain = await startTestChain();
   t = await startTestApp({
     OIDC_ISSUERS: JSON.stringify([{ issuer: oidc.issuer, audience: oidc.clientId, defaultRoles: ['analyst'] }]),
+    // A real chain, so that the money mutations a cell allows succeed (no error at all) rather than fail later on.
+    BLOCKCHAIN_RPC_URL: chain.url,
+    TRANSFER_RECIPIENTS: RECIPIENT_A,
+    TRANSFER_DAILY_LIMIT_PER_AGENT: '1000',
   });
   fx = await createShared();
   for (const v of ['mfa', 'not-enrolled', 'password-only'] as const) worlds.set(v, createWorld(v));
@@ -311,6 +353,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
   await oidc?.close();
+  await chain?.stop();
 });
 
 // ─── Running one case ───────────────────────────────────────────────────────────────────────────────────────

@@ -82,6 +82,7 @@ describe('change notifications', () => {
       'publications',
       'tasks',
       'transactions',
+      'transfers',
       'trends',
       'users',
       'wallets',

@@ -1,7 +1,9 @@
 // In psql terms: every CHECK constraint of the spec rejects a bad row, and audit rows cannot be updated or deleted.
 // Raw `pg` against a migrated database of this file's own, so nothing here depends on the application code.
 // The tables of migrations 0001–0005; those of 0006 (identity and access) are in constraints-identity.test.ts, those
-// of 0007 (the swarm, with the columns it added to tasks) in constraints-swarm.test.ts.
+// of 0007 (the swarm, with the columns it added to tasks) in constraints-swarm.test.ts, those of 0008 (publishing) in
+// constraints-publishing.test.ts, and those of 0010 (wallet keys and transfers, with the columns it added to
+// transactions and the unique index on wallets (blockchain, address)) in constraints-wallets.test.ts.
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { useMigratedDatabaseClient } from '../helpers/db.js';
@@ -16,6 +18,7 @@ import {
   pgFailure,
   SWARM_TABLES,
   type Values,
+  WALLET_TABLES,
 } from '../helpers/rows.js';
 
 const fixture = useMigratedDatabaseClient();
@@ -23,17 +26,17 @@ const fixture = useMigratedDatabaseClient();
 const insert = (table: string, overrides: Values = {}) => insertRow(fixture.client, table, overrides);
 const failure = pgFailure;
 
-/** The names of the constraints of one kind (c, f, u) this file covers (its tables, less 0007's task columns). */
+/** The constraints of one kind (c, f, u) this file covers (its tables, less 0007's task and 0010's transaction columns). */
 const constraintNames = async (kind: 'c' | 'f' | 'u') =>
   (await constraintsCoveredBy(fixture.client, kind, 'core')).sort();
 
 describe('the tables', () => {
-  it('are exactly those of this file, constraints-identity, -swarm and -publishing, each with a smallest valid row', async () => {
+  it('are exactly those of this file, constraints-identity, -swarm, -publishing and -wallets, each with a smallest valid row', async () => {
     const { rows } = await fixture.client.query<{ name: string }>(
       `SELECT relname AS name FROM pg_class
        WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p') AND relname <> '_prisma_migrations'`,
     );
-    const tables = [...CORE_TABLES, ...IDENTITY_TABLES, ...SWARM_TABLES, ...PUBLISHING_TABLES].sort();
+    const tables = [...CORE_TABLES, ...IDENTITY_TABLES, ...SWARM_TABLES, ...PUBLISHING_TABLES, ...WALLET_TABLES].sort();
     expect(rows.map((r) => r.name).sort()).toEqual(tables);
     expect(Object.keys(BASE_ROWS).sort()).toEqual(tables);
   });

@@ -12,11 +12,15 @@ import { diffShapes, expectedShape, type SchemaShape } from '../helpers/schema-s
 /**
  * Index predicates schema.prisma's DMMF does not carry: it has no `where` for indexes (even with the partialIndexes
  * preview feature). Each must be the `where: raw("…")` schema.prisma gives that index (checked below, from the
- * schema's text), and is checked in behaviour in schema-behaviour.test.ts and constraints-swarm.test.ts.
+ * schema's text), and is checked in behaviour in schema-behaviour.test.ts, constraints-swarm.test.ts and
+ * constraints-wallets.test.ts.
  */
 const KNOWN_PREDICATES = {
   idx_trends_active: '(active = true)',
   idx_outbox_pending: '(dispatched_at IS NULL)',
+  idx_transfers_open:
+    "((status)::text = ANY ((ARRAY['awaiting_approval'::character varying, 'approved'::character varying, 'submitted'::character varying])::text[]))",
+  transactions_wallet_nonce_key: "((nonce IS NOT NULL) AND ((status)::text <> 'failed'::text))",
 };
 
 let db: TestDatabase;
@@ -75,9 +79,11 @@ describe('schema.prisma ↔ migrated database', () => {
       'signing_keys',
       'tasks',
       'transactions',
+      'transfers',
       'trends',
       'user_identities',
       'users',
+      'wallet_keys',
       'wallets',
       'webauthn_credentials',
       'webhook_deliveries',
@@ -85,8 +91,9 @@ describe('schema.prisma ↔ migrated database', () => {
     const columnCount = [...expected.tables.values()].reduce((n, t) => n + t.columns.size, 0);
     // 0001–0005: 83 columns, 8 foreign keys, 30 indexes; 0006: 78, 6 and 19 (9 primary keys, 4 UNIQUE, 6 indexes);
     // 0007: 23 (goals 11, outbox 8, tasks 4), 2 and 6 (2 primary keys, 1 UNIQUE, 3 indexes); 0008: 20 (publications
-    // 15, webhook_deliveries 4, goals 1), 2 and 7 (2 primary keys, 2 UNIQUE, 3 indexes).
-    expect([columnCount, expected.foreignKeys.size, expected.indexes.size]).toEqual([204, 18, 62]);
+    // 15, webhook_deliveries 4, goals 1), 2 and 7 (2 primary keys, 2 UNIQUE, 3 indexes); 0010: 42 (transfers 21,
+    // wallet_keys 6, transactions 15), 7 and 10 (2 primary keys, 4 UNIQUE, 4 indexes).
+    expect([columnCount, expected.foreignKeys.size, expected.indexes.size]).toEqual([246, 25, 72]);
   });
 
   it('reports each difference of a deliberately altered schema precisely', () => {
@@ -122,7 +129,13 @@ describe('schema.prisma ↔ migrated database', () => {
       ['id           BigInt    @id @default(autoincrement())', 'id           Int       @id'],
       [', where: raw("dispatched_at IS NULL")', ''],
     ]);
-    expect(indexPredicates(altered)).toEqual({ idx_trends_active: 'active = true' });
+    const { idx_outbox_pending: _removed, ...kept } = indexPredicates(schemaText);
+    expect(indexPredicates(altered)).toEqual(kept);
+    expect(Object.keys(kept).sort()).toEqual([
+      'idx_transfers_open',
+      'idx_trends_active',
+      'transactions_wallet_nonce_key',
+    ]);
     expect(diffShapes(expectedShape(loadDatamodel(altered)), actual)).toEqual([
       'Persona.name (personas.name): type is character varying(200) in schema.prisma, character varying(255) in the database',
       'Persona.name (personas.name): nullable in schema.prisma, NOT NULL in the database',

@@ -14,12 +14,13 @@ const recent = (value: unknown): boolean => value instanceof Date && Math.abs(Da
 
 /**
  * Primary keys without a default: a refresh token's id is its JWT's jti, a signing key's is its JWK's kid, a webhook
- * delivery's is the platform's event id.
+ * delivery's is the platform's event id, a wallet key's is its wallet's id.
  */
 const SUPPLIED_KEYS: Record<string, string> = {
   refresh_tokens: 'jti',
   signing_keys: 'kid',
   webhook_deliveries: 'event_id',
+  wallet_keys: 'wallet_id',
 };
 /** Primary keys from a sequence (BIGSERIAL), so the outbox relays messages in the order they were written. */
 const SEQUENCE_KEYS = new Set(['outbox']);
@@ -128,6 +129,8 @@ describe('updated_at trigger', () => {
     ['users', 'display_name', 'Ada Lovelace'],
     ['goals', 'status', 'running'],
     ['publications', 'status', 'posted'],
+    ['transfers', 'status', 'expired'],
+    ['transactions', 'status', 'confirmed'],
   ] as const;
 
   it('is on exactly the tables with an updated_at column', async () => {

@@ -34,6 +34,7 @@ describe('schema.graphql', () => {
         'SecurityAuditLog',
         'Task',
         'Transaction',
+        'Transfer',
         'Trend',
         'User',
         'Wallet',

@@ -18,8 +18,9 @@ const inAnHour = fresh(() => new Date(Date.now() + 3_600_000));
 
 /**
  * The tables of migrations 0001–0005 (constraints.test.ts), of 0006, identity and access (constraints-identity), of
- * 0007, the swarm (constraints-swarm, which also covers the columns 0007 added to tasks: see SWARM_COLUMNS), and of
- * 0008, publishing and webhooks (constraints-publishing).
+ * 0007, the swarm (constraints-swarm, which also covers the columns 0007 added to tasks: see SWARM_COLUMNS), of 0008,
+ * publishing and webhooks (constraints-publishing), and of 0010, wallet keys and transfers (constraints-wallets, which
+ * also covers the columns 0010 added to transactions: see WALLET_COLUMNS).
  */
 export const CORE_TABLES = [
   'personas',
@@ -46,19 +47,43 @@ export const IDENTITY_TABLES = [
 ] as const;
 export const SWARM_TABLES = ['goals', 'outbox'] as const;
 export const PUBLISHING_TABLES = ['publications', 'webhook_deliveries'] as const;
+export const WALLET_TABLES = ['wallet_keys', 'transfers'] as const;
 /** Columns migration 0008 added to older tables: tested with the publishing tables. */
 export const PUBLISHING_COLUMNS: Readonly<Record<string, readonly string[]>> = { goals: ['context'] };
 /** Columns migration 0007 added to older tables: their constraints are tested with the swarm tables. */
 export const SWARM_COLUMNS: Readonly<Record<string, readonly string[]>> = {
   tasks: ['goal_id', 'depends_on', 'attempts', 'version'],
 };
+/** Columns migration 0010 added to older tables: tested with the wallet tables. */
+export const WALLET_COLUMNS: Readonly<Record<string, readonly string[]>> = {
+  transactions: [
+    'transfer_id',
+    'from_address',
+    'to_address',
+    'amount_base_units',
+    'nonce',
+    'raw_transaction',
+    'block_number',
+    'confirmations',
+    'gas_used',
+    'effective_gas_price',
+    'fee_base_units',
+    'error',
+    'broadcast_at',
+    'confirmed_at',
+    'updated_at',
+  ],
+};
 
 /** The constraint test file that covers a constraint (or NOT NULL) on `columns` of `table`. */
-export type ConstraintFile = 'core' | 'identity' | 'swarm' | 'publishing';
+export type ConstraintFile = 'core' | 'identity' | 'swarm' | 'publishing' | 'wallets';
 
 export function constraintFileOf(table: string, columns: readonly string[]): ConstraintFile | undefined {
   const added = SWARM_COLUMNS[table];
   const added8 = PUBLISHING_COLUMNS[table];
+  const added10 = WALLET_COLUMNS[table];
+  if (added10 !== undefined && columns.length > 0 && columns.every((c) => added10.includes(c))) return 'wallets';
+  if ((WALLET_TABLES as readonly string[]).includes(table)) return 'wallets';
   if (added8 !== undefined && columns.length > 0 && columns.every((c) => added8.includes(c))) return 'publishing';
   if ((PUBLISHING_TABLES as readonly string[]).includes(table)) return 'publishing';
   if ((SWARM_TABLES as readonly string[]).includes(table)) return 'swarm';
@@ -107,7 +132,8 @@ export const BASE_ROWS: Record<string, Values> = {
   content: { content_type: 'text', content_data: 'hello' },
   trends: { topic: 'rust' },
   interactions: { platform: 'x', interaction_type: 'like' },
-  wallets: { address: '0xabc', blockchain: 'ethereum' },
+  // wallets(blockchain, address) is UNIQUE (0010): a fresh 20-byte address each time.
+  wallets: { address: fresh(() => `0x${randomBytes(20).toString('hex')}`), blockchain: 'ethereum' },
   transactions: { amount: '1.5', currency: 'ETH' },
   audit_logs: { action: 'login' },
   security_audit_logs: { action: 'login' },
@@ -132,6 +158,24 @@ export const BASE_ROWS: Record<string, Values> = {
   outbox: { topic: 'work', payload: { taskId: 't-1' }, dedupe_key: fresh(() => `work:${randomUUID()}`) },
   publications: { content_id: parent('content'), platform: 'social', account: 'juno' },
   webhook_deliveries: { platform: 'social', event_id: fresh(() => `evt_${randomUUID()}`), interactions: 1 },
+  wallet_keys: {
+    wallet_id: parent('wallets'),
+    kek_provider: 'local',
+    kek_ref: 'ENCRYPTION_KEY',
+    wrapped_key: 'wrapped-data-key',
+    ciphertext: 'sealed-private-key',
+  },
+  transfers: {
+    wallet_id: parent('wallets'),
+    amount: '0.50000000',
+    amount_base_units: '500000000000000000',
+    currency: 'ETH',
+    recipient: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
+    reason: 'Pay the illustrator',
+    policy_check: { verdict: 'allowed' },
+    requested_by: { kind: 'operator' },
+    expires_at: inAnHour,
+  },
 };
 
 /**

@@ -25,7 +25,7 @@ export function startTestSwarm(t: TestApp, opts: Partial<SwarmOptions> = {}) {
     redis: t.app.redis,
     trends: t.app.config.trends,
     platformQuotas: t.app.config.platforms.quotas,
-    transfers: t.app.services.transfers,
+    transfers: t.app.chain ? t.app.services.transfers : undefined,
     settlement: t.app.chain
       ? {
           db: t.app.db,

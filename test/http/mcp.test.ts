@@ -62,11 +62,13 @@ describe('POST /mcp', () => {
       'approve_review',
       'get_goal',
       'get_task',
+      'get_transfer',
       'list_agents',
       'list_review_items',
       'list_trends',
       'reject_review',
       'request_changes',
+      'request_transfer',
       'submit_goal',
     ]);
     expect((await client.listResources()).resources.map((r) => r.uri)).toContain('chimera://agents');

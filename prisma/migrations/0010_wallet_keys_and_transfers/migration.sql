@@ -29,7 +29,7 @@ CREATE TABLE transfers (
     amount_base_units NUMERIC(78,0) NOT NULL CHECK (amount_base_units > 0),
     currency VARCHAR(20) NOT NULL,
     recipient VARCHAR(255) NOT NULL,
-    reason TEXT NOT NULL CHECK (length(btrim(reason)) > 0),
+    reason TEXT NOT NULL CHECK (reason ~ '\S'),
     status VARCHAR(30) NOT NULL DEFAULT 'awaiting_approval' CHECK (status IN (
         'awaiting_approval', 'approved', 'rejected', 'expired', 'cancelled', 'submitted', 'confirmed', 'failed')),
     -- The spend policy's check when it was asked (and again when approved): limits, what was spent, the verdict.
@@ -65,26 +65,30 @@ ALTER TABLE transactions
     ADD COLUMN transfer_id UUID UNIQUE REFERENCES transfers(id),
     ADD COLUMN from_address VARCHAR(255),
     ADD COLUMN to_address VARCHAR(255),
-    ADD COLUMN amount_base_units NUMERIC(78,0),
+    ADD COLUMN amount_base_units NUMERIC(78,0) CHECK (amount_base_units > 0),
     ADD COLUMN nonce BIGINT CHECK (nonce >= 0),
     ADD COLUMN raw_transaction TEXT,
-    ADD COLUMN block_number BIGINT,
+    ADD COLUMN block_number BIGINT CHECK (block_number >= 0),
     ADD COLUMN confirmations INTEGER NOT NULL DEFAULT 0 CHECK (confirmations >= 0),
-    ADD COLUMN gas_used NUMERIC(78,0),
-    ADD COLUMN effective_gas_price NUMERIC(78,0),
-    ADD COLUMN fee_base_units NUMERIC(78,0),
+    ADD COLUMN gas_used NUMERIC(78,0) CHECK (gas_used >= 0),
+    ADD COLUMN effective_gas_price NUMERIC(78,0) CHECK (effective_gas_price >= 0),
+    ADD COLUMN fee_base_units NUMERIC(78,0) CHECK (fee_base_units >= 0),
     ADD COLUMN error TEXT,
     ADD COLUMN broadcast_at TIMESTAMP WITH TIME ZONE,
     ADD COLUMN confirmed_at TIMESTAMP WITH TIME ZONE,
     ADD COLUMN updated_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT NOW();
--- One live transaction per nonce of a wallet (a failed one that never reached a block frees its nonce).
+-- One live transaction per nonce of a wallet. A failed one leaves the index: one that never reached a block frees its
+-- nonce for the transfer's next signature; one that was mined and reverted used its nonce on the chain, and the sender
+-- never signs below the chain's own count, so that nonce is not reused.
 CREATE UNIQUE INDEX transactions_wallet_nonce_key ON transactions(wallet_id, nonce) WHERE nonce IS NOT NULL AND status <> 'failed';
 CREATE INDEX idx_transactions_wallet_created ON transactions(wallet_id, created_at DESC);
 
 CREATE TRIGGER transactions_touch_updated_at BEFORE UPDATE ON transactions
     FOR EACH ROW EXECUTE FUNCTION chimera_touch_updated_at();
 
--- Defence in depth: the database itself refuses a transaction for a transfer no CFO approved.
+-- Defence in depth: the database itself refuses a transaction for a transfer no CFO approved, and one that does not
+-- send exactly what was approved (wallet, amount, currency, recipient) — on insert, and on any update that would change
+-- those. The transfer's row is read FOR SHARE, so a rejection or withdrawal cannot commit in between.
 CREATE FUNCTION chimera_transaction_needs_approval() RETURNS trigger AS $$
 DECLARE
     t transfers%ROWTYPE;
@@ -92,19 +96,30 @@ BEGIN
     IF NEW.transfer_id IS NULL THEN
         RETURN NEW;
     END IF;
-    SELECT * INTO t FROM transfers WHERE id = NEW.transfer_id;
-    IF t.status IS DISTINCT FROM 'approved' OR t.decided_by IS NULL THEN
+    IF TG_OP = 'UPDATE' AND NEW.transfer_id IS NOT DISTINCT FROM OLD.transfer_id
+       AND NEW.wallet_id IS NOT DISTINCT FROM OLD.wallet_id AND NEW.amount IS NOT DISTINCT FROM OLD.amount
+       AND NEW.amount_base_units IS NOT DISTINCT FROM OLD.amount_base_units
+       AND NEW.currency IS NOT DISTINCT FROM OLD.currency AND NEW.to_address IS NOT DISTINCT FROM OLD.to_address THEN
+        RETURN NEW;
+    END IF;
+    SELECT * INTO t FROM transfers WHERE id = NEW.transfer_id FOR SHARE;
+    IF TG_OP = 'INSERT' AND (t.status IS DISTINCT FROM 'approved' OR t.decided_by IS NULL) THEN
         RAISE EXCEPTION 'transfer % is not approved (status %): no transaction may be recorded for it', NEW.transfer_id, t.status
             USING ERRCODE = 'check_violation';
     END IF;
+    IF TG_OP = 'UPDATE' AND t.status NOT IN ('approved', 'submitted') THEN
+        RAISE EXCEPTION 'transfer % is %: its transaction cannot be re-pointed or changed', NEW.transfer_id, t.status
+            USING ERRCODE = 'check_violation';
+    END IF;
     IF NEW.wallet_id IS DISTINCT FROM t.wallet_id OR NEW.amount_base_units IS DISTINCT FROM t.amount_base_units
+       OR NEW.amount IS DISTINCT FROM t.amount OR NEW.currency IS DISTINCT FROM t.currency
        OR lower(NEW.to_address) IS DISTINCT FROM lower(t.recipient) THEN
-        RAISE EXCEPTION 'the transaction does not match transfer % (wallet, amount or recipient)', NEW.transfer_id
+        RAISE EXCEPTION 'the transaction does not match transfer % (wallet, amount, currency or recipient)', NEW.transfer_id
             USING ERRCODE = 'check_violation';
     END IF;
     RETURN NEW;
 END;
 $$ LANGUAGE plpgsql;
 
-CREATE TRIGGER transactions_need_approval BEFORE INSERT ON transactions
+CREATE TRIGGER transactions_need_approval BEFORE INSERT OR UPDATE ON transactions
     FOR EACH ROW EXECUTE FUNCTION chimera_transaction_needs_approval();

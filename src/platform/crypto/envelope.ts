@@ -37,10 +37,13 @@ function gcmSeal(key: Buffer, plaintext: Buffer, aad: string): string {
 }
 
 function gcmOpen(key: Buffer, sealed: string, aad: string): Buffer {
-  const [version, iv, tag, ciphertext] = sealed.split('.');
-  if (version !== 'v1' || !iv || !tag || ciphertext === undefined) throw new EnvelopeError('Not a sealed value.');
+  const parts = sealed.split('.');
+  const [version, iv, tag, ciphertext] = parts;
+  if (parts.length !== 4 || version !== 'v1' || !iv || !tag || ciphertext === undefined) {
+    throw new EnvelopeError('Not a sealed value.');
+  }
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), { authTagLength: 16 });
     decipher.setAAD(Buffer.from(aad));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]);

@@ -27,13 +27,14 @@ export function createSecretBox(key: Buffer): SecretBox {
       return ['v1', keyId, ...parts].join('.');
     },
     decrypt(sealed) {
-      const [version, id, iv, tag, ciphertext] = sealed.split('.');
-      if (version !== 'v1' || !iv || !tag || ciphertext === undefined) {
+      const parts = sealed.split('.');
+      const [version, id, iv, tag, ciphertext] = parts;
+      if (parts.length !== 5 || version !== 'v1' || !iv || !tag || ciphertext === undefined) {
         throw new SecretBoxError('Not a sealed secret.');
       }
       if (id !== keyId) throw new SecretBoxError(`Sealed with key ${id}, but the configured key is ${keyId}.`);
       try {
-        const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+        const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), { authTagLength: 16 });
         decipher.setAuthTag(Buffer.from(tag, 'base64url'));
         return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]);
       } catch {

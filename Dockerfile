@@ -20,7 +20,9 @@ ENV HOST=0.0.0.0 \
     PORT=4000
 EXPOSE 4000
 
-# Unprivileged at run time; the app writes nothing under /app (tsx caches in /tmp).
+# Unprivileged at run time; the app writes nothing under /app (tsx caches in /tmp). /data is where the sandbox and the
+# anvil service keep their state: owned by node here, so a named volume mounted there starts out writable by it.
+RUN mkdir -p /data && chown node:node /data
 USER node
 
 # Migrations run under Prisma's migration lock, so several replicas starting at once are safe.

@@ -6,8 +6,8 @@ import { demoUsers } from '../prisma/seed-users.js';
 import { DEMO_RECIPIENT, seedDemoWallet } from '../prisma/seed-wallet.js';
 import { createApp } from './app.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
-import { type Anvil, startAnvil } from './platform/chain/anvil.js';
-import { createEvmChain } from './platform/chain/evm.js';
+import { ANVIL_CHAIN_ID, type Anvil, startAnvil } from './platform/chain/anvil.js';
+import { createEvmChain, type EvmChain } from './platform/chain/evm.js';
 import type { Logger } from './platform/log/logger.js';
 import { type ChildServer, startChildServer } from './platform/mcp/child-server.js';
 import { SWARM_STAGES } from './swarm/engine.js';
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
       banner(url, config.graphiql, sandboxUi, agent ? encodeGlobalID('Agent', agent.id) : undefined),
     );
     if (config.env === 'development') process.stdout.write(await demoCredentials(app));
-    if (anvil) process.stdout.write(await demoWallet(app, anvil));
+    if (config.env === 'development' && app.chain) process.stdout.write(await demoWallet(app, app.chain));
   }
 
   let stopping = false;
@@ -65,16 +65,20 @@ async function startEmbeddedChain(config: Config): Promise<(Anvil & { started: b
   return { ...anvil, started: true };
 }
 
-/** The demo agent's wallet, funded on the local chain, and how to ask for a transfer from it. */
-async function demoWallet(app: ReturnType<typeof createApp>, anvil: Anvil): Promise<string> {
-  const chain = createEvmChain({ rpcUrl: anvil.url });
+/**
+ * The demo agent's wallet, funded on a local development chain (anvil's, chain 31337, whose development accounts are
+ * funded and public), and how to ask for a transfer from it. On any other chain nothing is funded.
+ */
+async function demoWallet(app: ReturnType<typeof createApp>, chain: EvmChain): Promise<string> {
   try {
+    if ((await chain.chainId()) !== ANVIL_CHAIN_ID) return '';
     const wallet = await seedDemoWallet(app.services, chain);
-    return `  Local chain        ${anvil.url}   (anvil; chain ${await app.services.wallets.chainKey()})
-    Demo wallet      ${wallet.address}   ${wallet.balance} ETH
+    return `  Local chain      ${app.config.chain.rpcUrl}   (anvil; chain ${await app.services.wallets.chainKey()})
+    Demo wallet    ${wallet.address}   ${wallet.balance} ETH
     As the operator:  mutation { requestTransfer(input: { walletId: "${encodeGlobalID('Wallet', wallet.walletId)}",
       amount: "0.01", recipient: "${DEMO_RECIPIENT.address}", reason: "Pay the demo vendor" }) { id status } }
-    Then as the cfo:  stepUpWithTotp(code: …), then approveTransfer(id: …) — it is signed, sent and confirmed.
+    Then as the cfo:  mutation { stepUpWithTotp(code: "<the next code>") { validUntil } }
+                      mutation { approveTransfer(id: "<the transfer's id>") { status transaction { transactionHash } } }
 
 `;
   } catch (err) {

@@ -10,6 +10,9 @@ import type { Hex } from 'viem';
 /** Anvil's first development account (from its public test mnemonic): 10,000 ETH on every fresh anvil chain. */
 export const ANVIL_DEV_KEY: Hex = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
 
+/** The chain id anvil (and Hardhat) run under by default. */
+export const ANVIL_CHAIN_ID = 31337;
+
 export interface Anvil {
   url: string;
   port: number;

@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { type OperationsConfig, operationsConfig, operationsEnv } from './config/operations.js';
 import { type RateLimitSettings, SPEC_RATE_LIMITS } from './domain/security/rate-limit.js';
 import type { SwarmLimits } from './domain/tasks/limits.js';
+import type { WalletSettings } from './domain/wallets/wallets.service.js';
 import type { EdgeSettings } from './platform/edge/purge.js';
 import type { McpServerConfig } from './platform/mcp/hub.js';
 
@@ -201,6 +203,8 @@ const envSchema = z.object({
     .default(86_400),
   // Fault injection for the crash tests (never honoured in production): stage:point names, comma-separated.
   CHIMERA_FAULTS: z.string().default(''),
+  // Retention, backups, secrets, metrics, traces, the system monitor, shutdown (src/config/operations.ts).
+  ...operationsEnv,
 });
 
 /** An external OpenID Connect issuer whose ID tokens Chimera accepts (Google Workspace, Azure AD, …). */
@@ -348,7 +352,8 @@ export type Config = Readonly<{
     timeoutMs: number;
     maxRetries: number;
   }>;
-}>;
+}> &
+  Readonly<OperationsConfig>;
 
 export interface ChainConfig {
   /** The JSON-RPC endpoint; undefined with an embedded node (its URL is known once it runs) or no chain at all. */
@@ -369,12 +374,7 @@ export interface WalletConfig {
     | { provider: 'vault'; address: string; token: string; namespace: string | undefined; transitKey: string }
   >;
   /** The spend policy of wallets that have none of their own. */
-  defaultPolicy: Readonly<{
-    maxPerTransaction: string;
-    dailyLimit: string;
-    currencies: readonly string[];
-    recipients: readonly string[];
-  }>;
+  defaultPolicy: WalletSettings['defaultPolicy'];
   /** How long a transfer waits for a CFO before it expires. */
   approvalTtlSeconds: number;
 }
@@ -497,6 +497,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       documentsFile: e.TRUSTED_DOCUMENTS_FILE,
     }),
     ...integrationConfig(e),
+    ...operationsConfig(e, (name, message) => {
+      throw new ConfigError(`Invalid configuration:\n  ${name}: ${message}`);
+    }),
   });
 }
 
@@ -750,7 +753,7 @@ function memoryConfig(e: z.infer<typeof envSchema>): Config['memory'] {
 }
 
 /** What the wallet and transfer services need of the configuration. */
-export function walletSettingsOf(config: Pick<Config, 'chain' | 'wallets'>) {
+export function walletSettingsOf(config: Pick<Config, 'chain' | 'wallets'>): WalletSettings {
   return {
     nativeCurrency: config.chain.nativeCurrency,
     defaultPolicy: config.wallets.defaultPolicy,

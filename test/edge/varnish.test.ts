@@ -43,6 +43,10 @@ beforeAll(async () => {
     });
   }
   trendId = (await t.app.db.trend.create({ data: { topic: 'Edge caching', relevanceScore: 0.8, active: true } })).id;
+  // The fixtures' writes purge the edge (now and EDGE_REPURGE_MS later): let both happen before the tests read, or a
+  // late purge of a fixture's tags empties what a test just stored.
+  await t.app.changeFeed?.barrier();
+  await new Promise((r) => setTimeout(r, 400));
 }, 120_000);
 afterAll(async () => {
   await edge?.stop();

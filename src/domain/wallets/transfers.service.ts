@@ -251,6 +251,22 @@ export function createTransferService(deps: TransferDeps) {
     return tx.transfer.findUniqueOrThrow({ where: { id: transferId } });
   }
 
+  /** The transfer, locked, as a CFO's decision finds it: still AWAITING_APPROVAL, and asked for by someone else. */
+  async function lockForDecision(tx: Tx, transferId: string, cfoUserId: string, decision: 'approved' | 'rejected') {
+    const current = await lockTransfer(tx, transferId);
+    if (current.status !== 'awaiting_approval') {
+      throw new ConflictError(
+        'Transfer',
+        transferId,
+        `is ${current.status.toUpperCase()}; only a transfer AWAITING_APPROVAL can be ${decision}.`,
+      );
+    }
+    if (current.requestedByUserId === cfoUserId) {
+      throw new AuthError('FORBIDDEN', 'Four eyes: you asked for this transfer, so another CFO must decide it.');
+    }
+    return current;
+  }
+
   /** A CFO's authority, checked here again (the API's rules check it first). */
   function requireCfo(principal: Principal | null, what: string, stepUp: boolean): { userId: string } {
     if (principal?.kind !== 'user' || !principal.session) {
@@ -443,17 +459,7 @@ export function createTransferService(deps: TransferDeps) {
       if (!found) throw new NotFoundError('Transfer', transferId);
       await expireIfDue(found);
       const approved = await db.$transaction(async (tx) => {
-        const current = await lockTransfer(tx, transferId);
-        if (current.status !== 'awaiting_approval') {
-          throw new ConflictError(
-            'Transfer',
-            transferId,
-            `is ${current.status.toUpperCase()}; only a transfer AWAITING_APPROVAL can be approved.`,
-          );
-        }
-        if (current.requestedByUserId === cfo.userId) {
-          throw new AuthError('FORBIDDEN', 'Four eyes: you asked for this transfer, so another CFO must approve it.');
-        }
+        const current = await lockForDecision(tx, transferId, cfo.userId, 'approved');
         await lockWallet(tx, current.walletId);
         const wallet = await tx.wallet.findUniqueOrThrow({ where: { id: current.walletId } });
         const check = await policyCheck(
@@ -514,17 +520,7 @@ export function createTransferService(deps: TransferDeps) {
       const why = parseInput(reasonSchema, reason, ['reason']);
       const cfo = requireCfo(principal, 'reject a transfer', false);
       const tasks = await db.$transaction(async (tx) => {
-        const current = await lockTransfer(tx, transferId);
-        if (current.status !== 'awaiting_approval') {
-          throw new ConflictError(
-            'Transfer',
-            transferId,
-            `is ${current.status.toUpperCase()}; only a transfer AWAITING_APPROVAL can be rejected.`,
-          );
-        }
-        if (current.requestedByUserId === cfo.userId) {
-          throw new AuthError('FORBIDDEN', 'Four eyes: you asked for this transfer, so another CFO must decide it.');
-        }
+        const current = await lockForDecision(tx, transferId, cfo.userId, 'rejected');
         await tx.transfer.update({
           where: { id: transferId },
           data: {

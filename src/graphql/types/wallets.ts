@@ -454,22 +454,18 @@ function walletFilter(f: typeof WalletFilter.$inferInput | null | undefined, ctx
   return { ...f, agentId: optionalIdOf(f?.agentId, 'Agent'), withinAgentIds: ctx.access.agentIds };
 }
 
+/** The ledger filters (transactions, transfers): ids decoded, `status` as the service's `statuses`, the scope. */
 function transactionFilter(f: typeof TransactionFilter.$inferInput | null | undefined, ctx: Context) {
-  return {
-    ...f,
-    walletId: optionalIdOf(f?.walletId, 'Wallet'),
-    agentId: optionalIdOf(f?.agentId, 'Agent'),
-    statuses: f?.status,
-    withinAgentIds: ctx.access.agentIds,
-  };
+  return { ...f, ...ledgerScope(f, ctx), statuses: f?.status };
 }
 
 function transferFilter(f: typeof TransferFilter.$inferInput | null | undefined, ctx: Context) {
-  return {
-    ...f,
-    walletId: optionalIdOf(f?.walletId, 'Wallet'),
-    agentId: optionalIdOf(f?.agentId, 'Agent'),
-    statuses: f?.status,
-    withinAgentIds: ctx.access.agentIds,
-  };
+  return { ...f, ...ledgerScope(f, ctx), statuses: f?.status };
 }
+
+type GlobalId = { id: string; typename: string } | null | undefined;
+const ledgerScope = (f: { walletId?: GlobalId; agentId?: GlobalId } | null | undefined, ctx: Context) => ({
+  walletId: optionalIdOf(f?.walletId, 'Wallet'),
+  agentId: optionalIdOf(f?.agentId, 'Agent'),
+  withinAgentIds: ctx.access.agentIds,
+});

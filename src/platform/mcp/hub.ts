@@ -22,8 +22,13 @@ export type McpServerConfig =
 
 export interface McpHubOptions {
   servers: readonly McpServerConfig[];
-  /** Per request (and for connecting). */
+  /** Per request (and for connecting to an HTTP server). */
   timeoutMs: number;
+  /**
+   * For starting a stdio server and its handshake: a process boot (a runtime, a TypeScript loader) on a busy machine
+   * takes seconds, more than a request should. Default: the larger of timeoutMs and 15 s.
+   */
+  startTimeoutMs?: number;
   /** After a failed connection, calls fail at once for this long before the next attempt. */
   reconnectBackoffMs?: number;
   /** Where stdio servers' stderr goes (default: ignored). */
@@ -153,12 +158,16 @@ export function createMcpHub(options: McpHubOptions) {
       entry.transport = transport;
       client.onclose = () => drop(name, entry);
       client.onerror = () => undefined;
+      const timeout =
+        config.transport === 'stdio'
+          ? (options.startTimeoutMs ?? Math.max(options.timeoutMs, 15_000))
+          : options.timeoutMs;
       try {
-        await client.connect(transport, { timeout: options.timeoutMs });
+        await client.connect(transport, { timeout });
       } catch (err) {
         failedAt.set(name, { at: Date.now(), message: describe(err) });
         await client.close().catch(() => undefined);
-        throw toHubError(name, err, 'could not connect');
+        throw toHubError(name, err, 'could not connect', timeout);
       }
       failedAt.delete(name);
       return client;
@@ -168,11 +177,11 @@ export function createMcpHub(options: McpHubOptions) {
     return entry.client;
   }
 
-  function toHubError(server: string, err: unknown, doing: string): McpHubError {
+  function toHubError(server: string, err: unknown, doing: string, timeoutMs = options.timeoutMs): McpHubError {
     if (err instanceof McpHubError) return err;
     if (err instanceof McpError) {
       if (err.code === ErrorCode.RequestTimeout) {
-        return new McpHubError('TIMEOUT', server, `${doing}: no answer within ${options.timeoutMs} ms`);
+        return new McpHubError('TIMEOUT', server, `${doing}: no answer within ${timeoutMs} ms`);
       }
       if (err.code === ErrorCode.ConnectionClosed) {
         return new McpHubError('UNAVAILABLE', server, `${doing}: the connection closed`);

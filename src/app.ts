@@ -1,5 +1,5 @@
 // The composition root: builds the adapters, the core services and the API from one Config.
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createPubSub } from 'graphql-yoga';
 import { type Config, walletSettingsOf } from './config.js';
@@ -110,9 +110,13 @@ export function createApp(config: Config, options: AppOptions = {}) {
     logger,
     pubsub,
     cache: { store: responseStore, afterWrite: () => changeFeed?.barrier() ?? Promise.resolve() },
+    draining: () => draining,
   });
   let server: Server | undefined;
   let subscriptions: GraphQLWsServer | undefined;
+  let draining = false;
+  const inFlight = new Set<ServerResponse>();
+  const whenIdle: (() => void)[] = [];
 
   return {
     config,
@@ -135,6 +139,16 @@ export function createApp(config: Config, options: AppOptions = {}) {
      */
     async listen(): Promise<string> {
       server = createServer(yoga);
+      // In-flight requests, for a drain on shutdown. Streams (SSE subscriptions) are not waited for: they never end
+      // by themselves, and their clients reconnect to another instance.
+      server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+        if (String(req.headers.accept ?? '').includes('text/event-stream')) return;
+        inFlight.add(res);
+        res.once('close', () => {
+          inFlight.delete(res);
+          if (inFlight.size === 0) for (const idle of whenIdle.splice(0)) idle();
+        });
+      });
       subscriptions = attachGraphQLWs(server, {
         path: yoga.graphqlEndpoint,
         getEnveloped: yoga.getEnveloped,
@@ -152,15 +166,26 @@ export function createApp(config: Config, options: AppOptions = {}) {
       const { port } = server.address() as AddressInfo;
       return `http://${config.host}:${port}`;
     },
-    async close(): Promise<void> {
-      await subscriptions?.close();
+    /** True once close() began (/ready answers 503). */
+    get draining() {
+      return draining;
+    },
+    /**
+     * Graceful shutdown: /ready turns 503, no new connections are accepted, requests in flight finish (up to
+     * SHUTDOWN_GRACE_MS; `graceMs` overrides it), then subscriptions end and the connections close.
+     */
+    async close(graceMs = config.shutdownGraceMs): Promise<void> {
+      draining = true;
       if (server) {
         const s = server;
         const closed = new Promise<void>((resolve) => s.close(() => resolve()));
-        // In-flight requests get a moment to finish; long-lived ones (SSE streams) are then cut off.
+        s.closeIdleConnections();
         let grace: NodeJS.Timeout | undefined;
-        await Promise.race([closed, new Promise((resolve) => (grace = setTimeout(resolve, 1_000)))]);
+        const idle = inFlight.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => whenIdle.push(resolve));
+        await Promise.race([idle, new Promise((resolve) => (grace = setTimeout(resolve, graceMs)))]);
         clearTimeout(grace);
+        if (inFlight.size > 0) logger.warn({ inFlight: inFlight.size }, 'shutdown grace over: cutting requests off');
+        await subscriptions?.close();
         s.closeAllConnections();
         await closed;
       }

@@ -11,7 +11,7 @@ import { createEvmChain, type EvmChain } from './platform/chain/evm.js';
 import type { Logger } from './platform/log/logger.js';
 import { type ChildServer, startChildServer } from './platform/mcp/child-server.js';
 import { SWARM_STAGES } from './swarm/engine.js';
-import { runStages } from './swarm/process.js';
+import { onShutdownSignal, runStages } from './swarm/process.js';
 
 async function main(): Promise<void> {
   const loaded = loadConfig();
@@ -33,19 +33,13 @@ async function main(): Promise<void> {
     if (config.env === 'development' && app.chain) process.stdout.write(await demoWallet(app, app.chain));
   }
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    app.logger.info({ signal }, 'shutting down');
+  // The API stops taking requests and finishes those in flight, then the stages finish their running jobs.
+  onShutdownSignal(app.logger, async () => {
+    await app.close();
     await swarm?.close();
     await sandbox?.stop();
-    await app.close();
     await anvil?.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  });
 }
 
 /**

@@ -35,6 +35,8 @@ export interface ServerDeps {
   pubsub: PubSub<Topics>;
   /** The response cache's store, and what a write waits for so that its next read is fresh. */
   cache: { store: ResponseStore; afterWrite: () => Promise<void> };
+  /** True once shutdown began: /ready answers 503 so a load balancer stops sending new requests. */
+  draining?: () => boolean;
 }
 
 /** The node http request behind a yoga request, when there is one (not for in-process yoga.fetch). */
@@ -322,6 +324,7 @@ export function createGraphQLServer(deps: ServerDeps) {
       useReadinessCheck({
         endpoint: '/ready',
         check: async () => {
+          if (deps.draining?.()) return Response.json({ ready: false, draining: true }, { status: 503 });
           const status = await checkDependencies(deps);
           return Response.json(status, { status: status.ready ? 200 : 503 });
         },

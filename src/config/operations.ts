@@ -25,6 +25,8 @@ export const operationsEnv = {
   RETENTION_TRANSACTIONS: period('7 years'),
   RETENTION_TREND_ANALYSIS: period('1 year'),
   RETENTION_CONTENT_EMBEDDINGS: period('2 years'),
+  // Sessions (the spec's 7 days): a session that expired or was revoked this long ago is removed.
+  RETENTION_SESSIONS: period('7 days'),
   RETENTION_INTERVAL_MS: z.coerce
     .number()
     .int()
@@ -45,6 +47,10 @@ export const operationsEnv = {
   BACKUP_KEEP_POSTGRES: period('30 days'),
   BACKUP_KEEP_REDIS: period('7 days'),
   BACKUP_KEEP_VECTORS: period('12 weeks'),
+  // Where pg_dump/pg_restore are (unset: PATH); they must be of the server's major version or newer.
+  BACKUP_PG_BIN_DIR: optional(z.string().min(1)),
+  // Weaviate's backup module (VECTOR_STORE=weaviate): s3, gcs, azure or filesystem, as enabled on the server.
+  WEAVIATE_BACKUP_BACKEND: z.enum(['s3', 'gcs', 'azure', 'filesystem']).default('filesystem'),
   // The previous ENCRYPTION_KEY while `chimera rotate-keys --encryption-key` re-encrypts what it sealed.
   ENCRYPTION_KEY_PREVIOUS: optional(key32),
   // Secrets: values written ${vault:path/key} are read from Vault's KV v2 engine at start (token or Kubernetes auth).
@@ -105,6 +111,7 @@ export interface OperationsConfig {
       transactions: string;
       trendAnalysis: string;
       contentEmbeddings: string;
+      sessions: string;
     }>;
     everyMs: number;
   }>;
@@ -114,6 +121,10 @@ export interface OperationsConfig {
     dir: string;
     encryptionKey: Buffer | undefined;
     keep: Readonly<{ postgres: string; redis: string; vectors: string }>;
+    /** Directory of pg_dump and pg_restore (undefined: PATH). */
+    pgBinDir: string | undefined;
+    /** Weaviate's backup module, when the vector store is Weaviate. */
+    weaviateBackend: 's3' | 'gcs' | 'azure' | 'filesystem';
   }>;
   /** Earlier encryption keys, readable while rotate-keys re-encrypts what they sealed. */
   previousEncryptionKeys: readonly Buffer[];
@@ -158,6 +169,7 @@ export function operationsConfig(e: OperationsEnv, fail: (name: string, message:
         transactions: e.RETENTION_TRANSACTIONS,
         trendAnalysis: e.RETENTION_TREND_ANALYSIS,
         contentEmbeddings: e.RETENTION_CONTENT_EMBEDDINGS,
+        sessions: e.RETENTION_SESSIONS,
       }),
       everyMs: e.RETENTION_INTERVAL_MS,
     }),
@@ -170,6 +182,8 @@ export function operationsConfig(e: OperationsEnv, fail: (name: string, message:
         redis: e.BACKUP_KEEP_REDIS,
         vectors: e.BACKUP_KEEP_VECTORS,
       }),
+      pgBinDir: e.BACKUP_PG_BIN_DIR,
+      weaviateBackend: e.WEAVIATE_BACKUP_BACKEND,
     }),
     previousEncryptionKeys: Object.freeze(
       e.ENCRYPTION_KEY_PREVIOUS ? [Buffer.from(e.ENCRYPTION_KEY_PREVIOUS, 'base64')] : [],

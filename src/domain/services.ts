@@ -22,6 +22,7 @@ import { createContentService } from './content/content.service.js';
 import { createInteractionService } from './interactions/interactions.service.js';
 import { createMemoryService } from './memory/memory.service.js';
 import { moderatorWithKnownContent } from './moderation/moderator.js';
+import { integrityChecks, taskThroughput } from './operations/data-validation.js';
 import { createPersonaService } from './personas/personas.service.js';
 import { type PlatformTarget, type PostingQuota, quotaOf, targetsOf } from './publishing/publishing.service.js';
 import { createAlertService } from './security/alerts.service.js';
@@ -128,6 +129,11 @@ export function createServices(deps: ServiceDeps) {
     wallets,
     transfers: createTransferService({ ...walletDeps, wallets, stepUpWindowSeconds: deps.auth.stepUpWindowSeconds }),
     audit: createAuditService({ db }),
+    /** The spec's data validation queries (integrity, tasks per hour). */
+    validation: {
+      integrity: () => integrityChecks(db),
+      throughput: (hours?: number) => taskThroughput(db, hours),
+    },
     signingKeys,
     tokens,
     auth,

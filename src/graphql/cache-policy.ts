@@ -56,6 +56,9 @@ export const FIELD_TTL_SECONDS: Readonly<Record<string, number>> = {
   'Agent.memories': 30,
   'Content.similar': 60,
   'Query.relatedTrends': 60,
+  // Aggregates over whole tables: a minute old is fresh enough, and spares the database.
+  'Query.dataIntegrity': 60,
+  'Query.taskThroughput': 60,
 };
 
 /** When nothing in the result says otherwise. */

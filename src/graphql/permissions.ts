@@ -408,6 +408,8 @@ export const OPERATION_RULES = {
     publicPosts: allow,
     publicTrends: allow,
     swarmMetrics: chain(needs('metrics:read', 'analytics:read'), agentOfAgentIdArg),
+    dataIntegrity: needs('reports:read'),
+    taskThroughput: needs('reports:read'),
   },
   Mutation: {
     login: allow,

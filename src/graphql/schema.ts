@@ -24,6 +24,7 @@ import './types/memory.js';
 import './types/moderation.js';
 import './types/publishing.js';
 import './types/showcase.js';
+import './types/operations.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());
 

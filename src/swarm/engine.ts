@@ -6,6 +6,7 @@ import { DelayedError, type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { MemoryService } from '../domain/memory/memory.service.js';
 import type { Moderator } from '../domain/moderation/pipeline.js';
+import type { RetentionPeriods } from '../domain/operations/retention.service.js';
 import { failPublication, type PostingQuota, publishContent } from '../domain/publishing/publishing.service.js';
 import type { SwarmActivityRecorder } from '../domain/swarm/activity.js';
 import { deadLetter } from '../domain/swarm/dead-letter.js';
@@ -55,6 +56,8 @@ export interface SwarmOptions {
   vectors?: VectorStore;
   /** The maintenance stage's recurring jobs. */
   maintenance?: MaintenanceSchedule;
+  /** The retention periods the maintenance stage applies (absent: it does not). */
+  retention?: RetentionPeriods;
   /** The MCP hub: resources tasks require, trend sources, platform tools (absent: none are reached). */
   mcp?: McpHub;
   /** Redis (the trend cache). */
@@ -84,6 +87,8 @@ export interface SwarmOptions {
   reconcileIntervalMs?: number;
   /** How often running tasks' heartbeats are refreshed (default 5 s). */
   heartbeatMs?: number;
+  /** How long close() lets running jobs finish (default 25 s). */
+  shutdownGraceMs?: number;
 }
 
 type JobData = {
@@ -157,7 +162,7 @@ export function startSwarm(opts: SwarmOptions) {
         throw new Error('No chain is configured (BLOCKCHAIN_RPC_URL): transfers cannot be settled.');
       return settleTransfer(opts.settlement, String(job.data.transferId));
     }),
-    maintenance: maintenanceProcessor({ ...deps, vectors: opts.vectors }),
+    maintenance: maintenanceProcessor({ ...deps, vectors: opts.vectors, retention: opts.retention }),
   };
 
   const recordDeadLetter = (stage: SwarmStage, job: Job<JobData>, reason: string) => {
@@ -261,8 +266,9 @@ export function startSwarm(opts: SwarmOptions) {
   });
 
   if ((opts.stages ?? SWARM_STAGES).includes('maintenance')) {
-    scheduleMaintenance(queues.queues.maintenance, { ...deps, vectors: opts.vectors }, opts.maintenance ?? {}).catch(
-      (err: unknown) => logger.warn({ err }, 'could not schedule the maintenance jobs'),
+    const maintenanceDeps = { ...deps, vectors: opts.vectors, retention: opts.retention };
+    scheduleMaintenance(queues.queues.maintenance, maintenanceDeps, opts.maintenance ?? {}).catch((err: unknown) =>
+      logger.warn({ err }, 'could not schedule the maintenance jobs'),
     );
   }
 
@@ -278,10 +284,24 @@ export function startSwarm(opts: SwarmOptions) {
     flush,
     /** Runs the reconciler now; resolves when it is done. */
     reconcile,
-    async close(): Promise<void> {
+    /**
+     * Graceful: no new jobs are taken, running ones finish (up to `graceMs`, default shutdownGraceMs or 25 s). Jobs
+     * still running then are let go: their locks lapse and another process runs them again (every stage resumes
+     * from the database, so nothing is lost or done twice).
+     */
+    async close(graceMs = opts.shutdownGraceMs ?? 25_000): Promise<void> {
       stopped = true;
       for (const t of timers) clearInterval(t);
-      await Promise.all(workers.map((w) => w.close()));
+      let grace: NodeJS.Timeout | undefined;
+      const drained = await Promise.race([
+        Promise.all(workers.map((w) => w.close())).then(() => true),
+        new Promise<false>((resolve) => (grace = setTimeout(() => resolve(false), graceMs))),
+      ]);
+      clearTimeout(grace);
+      if (!drained) {
+        logger.warn({ graceMs }, 'shutdown grace over: letting running jobs go to another worker');
+        await Promise.all(workers.map((w) => w.close(true)));
+      }
       await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
       await queues.close();
     },

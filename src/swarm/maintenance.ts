@@ -4,6 +4,7 @@
 // once.
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import { type MonitoringDeps, monitorContent } from '../domain/content/monitoring.js';
+import { applyRetention, type RetentionPeriods } from '../domain/operations/retention.service.js';
 import { unpublishContent } from '../domain/publishing/publishing.service.js';
 import type { SwarmDeps } from '../domain/swarm/events.js';
 import { MAINTENANCE_KINDS, type MaintenanceKind } from '../domain/swarm/jobs.js';
@@ -17,6 +18,8 @@ export interface MaintenanceDeps extends MonitoringDeps, Pick<SwarmDeps, 'mcp' |
   embedder: Embedder;
   /** Transfers, whose unanswered requests expire (absent: no chain configured). */
   transfers?: Pick<TransferService, 'expireDue'> | undefined;
+  /** The retention periods (absent: retention does not run here). */
+  retention?: RetentionPeriods | undefined;
 }
 
 export interface MaintenanceSchedule {
@@ -26,6 +29,8 @@ export interface MaintenanceSchedule {
   fetchTrendsEveryMs?: number | undefined;
   /** How often transfers past their approval deadline are expired (default every minute). */
   expireTransfersEveryMs?: number | undefined;
+  /** How often retention removes what has passed its period (0: never). */
+  applyRetentionEveryMs?: number | undefined;
 }
 
 export interface MaintenanceJobData {
@@ -52,6 +57,9 @@ export function maintenanceProcessor(deps: MaintenanceDeps) {
         return { removed: await unpublishContent(deps, String(job.data.contentId)) };
       case 'expire_transfers':
         return { expired: (await deps.transfers?.expireDue()) ?? [] };
+      case 'apply_retention':
+        if (!deps.retention) throw new UnrecoverableError('Retention is not configured in this process.');
+        return applyRetention({ db: deps.db, periods: deps.retention, vectors: deps.vectors, redis: deps.redis });
     }
   };
 }
@@ -67,10 +75,11 @@ async function fetchTrends(deps: MaintenanceDeps) {
 
 /** The recurring maintenance jobs (idempotent: upserting an unchanged schedule changes nothing). */
 export async function scheduleMaintenance(queue: Queue, deps: MaintenanceDeps, schedule: MaintenanceSchedule) {
-  const every: Record<'optimize_vectors' | 'fetch_trends' | 'expire_transfers', number> = {
+  const every: Record<'optimize_vectors' | 'fetch_trends' | 'expire_transfers' | 'apply_retention', number> = {
     optimize_vectors: deps.vectors?.kind === 'lancedb' ? (schedule.optimizeVectorsEveryMs ?? 0) : 0,
     fetch_trends: deps.mcp && deps.trends?.sources.length ? (schedule.fetchTrendsEveryMs ?? 0) : 0,
     expire_transfers: deps.transfers ? (schedule.expireTransfersEveryMs ?? 60_000) : 0,
+    apply_retention: deps.retention ? (schedule.applyRetentionEveryMs ?? 0) : 0,
   };
   for (const [kind, ms] of Object.entries(every)) {
     if (ms > 0) {

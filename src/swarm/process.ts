@@ -13,7 +13,7 @@ import { chainFrom } from '../platform/chain/evm.js';
 import { createKek } from '../platform/crypto/envelope.js';
 import { createDatabase } from '../platform/db/prisma.js';
 import { createLanguageModel } from '../platform/llm/create-llm.js';
-import { createLogger } from '../platform/log/logger.js';
+import { createLogger, type Logger } from '../platform/log/logger.js';
 import { createMcpHub } from '../platform/mcp/hub.js';
 import { createExternalModeration } from '../platform/moderation/create-moderation.js';
 import { createRedisPublisher } from '../platform/pubsub/redis-publisher.js';
@@ -80,7 +80,9 @@ export function runStages(config: Config, stages: readonly SwarmStage[]) {
     maintenance: {
       optimizeVectorsEveryMs: config.memory.vectorStore.optimizeEveryMs,
       fetchTrendsEveryMs: config.trends.fetchEveryMs,
+      applyRetentionEveryMs: config.retention.everyMs,
     },
+    retention: config.retention.periods,
     mcp,
     redis,
     trends: config.trends,
@@ -99,10 +101,12 @@ export function runStages(config: Config, stages: readonly SwarmStage[]) {
     lockMs: config.swarm.jobLockMs,
     reconcileIntervalMs: config.swarm.reconcileIntervalMs,
     heartbeatMs: config.swarm.heartbeatMs,
+    shutdownGraceMs: config.shutdownGraceMs,
   });
   logger.info({ stages, llm: { provider: llm.provider, model: llm.model } }, 'swarm stages running');
   return {
     swarm,
+    logger,
     async close() {
       await swarm.close();
       await Promise.allSettled([db.$disconnect(), redis.quit(), vectors.close(), mcp.close()]);
@@ -124,7 +128,30 @@ function faultInjector(armed: readonly string[]) {
 /** For workers/*.ts: run the stages until SIGINT/SIGTERM. */
 export function runStagesUntilSignalled(config: Config, stages: readonly SwarmStage[]): void {
   const running = runStages(config, stages);
-  const stop = () => void running.close().then(() => process.exit(0));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  onShutdownSignal(running.logger, () => running.close());
+}
+
+/**
+ * SIGTERM/SIGINT: drain (`stop`), then exit 0. A second signal while draining exits at once (1), as an operator who
+ * presses Ctrl-C twice expects.
+ */
+export function onShutdownSignal(logger: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const handle = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting without draining');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'draining, then shutting down');
+    stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', handle);
+  process.on('SIGTERM', handle);
 }

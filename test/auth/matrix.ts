@@ -645,6 +645,20 @@ export const OPERATIONS: OperationRow[] = [
   },
   {
     type: 'Query',
+    field: 'dataIntegrity',
+    rule: 'reports:read',
+    query: 'query { dataIntegrity { table check totalRows failing } }',
+    cells: cells({ super_admin: 'allow', analyst: 'allow' }),
+  },
+  {
+    type: 'Query',
+    field: 'taskThroughput',
+    rule: 'reports:read',
+    query: 'query { taskThroughput(hours: 2) { hour tasksCreated averageRelevance } }',
+    cells: cells({ super_admin: 'allow', analyst: 'allow' }),
+  },
+  {
+    type: 'Query',
     field: 'wallets',
     rule: 'transaction:read, analytics:read or agent:write, page ≤ 100; narrowed to own agents',
     query: listQuery('wallets', 'WalletFilter', 'id address'),

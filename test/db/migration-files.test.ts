@@ -38,6 +38,7 @@ SELECT $$a;b$$, a$b FROM t;
       ['0008_publishing_and_webhooks', true, 7, undefined],
       ['0009_change_notifications', true, 14, undefined],
       ['0010_wallet_keys_and_transfers', true, 14, undefined],
+      ['0011_retention', true, 5, undefined],
     ]);
   });
 });

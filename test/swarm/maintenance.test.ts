@@ -1,6 +1,7 @@
 // The maintenance stage: recurring jobs are BullMQ job schedulers (one per deployment however many processes run the
 // stage), the vector store is optimized on schedule, and a job of an unknown kind fails at once without retries.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RetentionReport } from '../../src/domain/operations/retention.service.js';
 import type { OptimizeReport } from '../../src/platform/vector/vector-store.js';
 import type { Swarm } from '../../src/swarm/engine.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
@@ -64,6 +65,40 @@ describe('the maintenance stage', () => {
     const swarm = start(0);
     const queue = swarm.queues.queues.maintenance;
     await eventually(async () => (await queue.getJobSchedulers()).length === 0 || undefined, 10_000, 'no scheduler');
+  });
+
+  it('applies retention on its schedule: an interaction past its year goes, a recent one stays', async () => {
+    const agent = await t.app.db.agent.create({ data: { name: 'retention-scheduled' } });
+    const post = await t.app.db.content.create({ data: { agentId: agent.id, contentType: 'text', contentData: 'p' } });
+    const [old, recent] = await Promise.all(
+      [400, 3].map((days) =>
+        t.app.db.interaction.create({
+          data: {
+            contentId: post.id,
+            platform: 'social',
+            interactionType: 'like',
+            createdAt: new Date(Date.now() - days * 86_400_000),
+          },
+        }),
+      ),
+    );
+    const swarm = startTestSwarm(t, {
+      stages: ['maintenance'],
+      maintenance: { applyRetentionEveryMs: 300 },
+      retention: t.app.config.retention.periods,
+    });
+    swarms.push(swarm);
+    const queue = swarm.queues.queues.maintenance;
+    const done = await eventually(
+      async () => (await queue.getJobs(['completed'])).find((j) => j.data.kind === 'apply_retention'),
+      20_000,
+      'a retention run',
+    );
+    const report = done.returnvalue as RetentionReport;
+    expect(report.lines.find((l) => l.target === 'interactions')?.removed).toBeGreaterThanOrEqual(1);
+    const left = await t.app.db.interaction.findMany({ where: { contentId: post.id }, select: { id: true } });
+    expect(left.map((i) => i.id)).toEqual([recent?.id]);
+    expect(old?.id).not.toBe(recent?.id);
   });
 
   it('fails a job of an unknown kind at once, without retries', async () => {

@@ -66,6 +66,7 @@ export const MAINTENANCE_KINDS = [
   'fetch_trends',
   'unpublish_content',
   'expire_transfers',
+  'apply_retention',
 ] as const;
 export type MaintenanceKind = (typeof MAINTENANCE_KINDS)[number];
 

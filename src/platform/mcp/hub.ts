@@ -240,6 +240,11 @@ export function createMcpHub(options: McpHubOptions) {
       return { server, tool, value };
     },
 
+    /** Connects if needed and pings the server (health checks). */
+    async ping(server: string): Promise<void> {
+      await using(server, 'pinging', (c) => c.ping({ timeout: options.timeoutMs }));
+    },
+
     async close(): Promise<void> {
       closed = true;
       const entries = [...pool.entries()];

@@ -1,7 +1,7 @@
 // The demo world: one persona with a recognisable voice, one agent acting as it, and a few trends.
 // Idempotent: fixed ids, so running it again refreshes the demo instead of duplicating it.
 import { pathToFileURL } from 'node:url';
-import { loadConfig } from '../src/config.js';
+import type { Config } from '../src/config.js';
 import type { Belief, Directive, VoiceTone } from '../src/domain/personas/persona.schema.js';
 import type { Prisma } from '../src/generated/prisma/client.js';
 import { createPasswordHasher } from '../src/platform/crypto/password.js';
@@ -113,24 +113,20 @@ export async function seedDemo(db: Database, now = new Date()) {
   });
 }
 
+/** The demo world and, outside production, the demo users; `log` reports what was seeded. */
+export async function seedAll(db: Database, config: Config, log: (line: string) => void) {
+  const r = await seedDemo(db);
+  log(`Seeded demo persona ${r.personaId}, agent ${r.agentId} and ${r.trendIds.length} trends.`);
+  if (config.env === 'production') return r;
+  const users = demoUsers(r.agentId, r.personaId);
+  const box = createSecretBox(config.encryptionKey, config.previousEncryptionKeys);
+  await seedDemoUsers(db, { hasher: createPasswordHasher(config.auth.passwordHashMemoryKib), box }, users);
+  log(`Seeded ${users.length} demo users (${users.map((u) => u.email).join(', ')}).`);
+  return r;
+}
+
+// `prisma db seed` and scripts/setup.sh run this file; `chimera seed` calls seedAll.
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const config = loadConfig();
-  const db = createDatabase({ url: config.databaseUrl, poolSize: 2 });
-  seedDemo(db)
-    .then(async (r) => {
-      process.stdout.write(`Seeded demo persona ${r.personaId}, agent ${r.agentId} and ${r.trendIds.length} trends.\n`);
-      if (config.env === 'production') return;
-      const users = demoUsers(r.agentId, r.personaId);
-      await seedDemoUsers(
-        db,
-        { hasher: createPasswordHasher(config.auth.passwordHashMemoryKib), box: createSecretBox(config.encryptionKey) },
-        users,
-      );
-      process.stdout.write(`Seeded ${users.length} demo users (${users.map((u) => u.email).join(', ')}).\n`);
-    })
-    .catch((err: unknown) => {
-      process.stderr.write(`Seeding failed: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = 1;
-    })
-    .finally(() => db.$disconnect());
+  const { runCli } = await import('../src/cli/main.js');
+  process.exitCode = await runCli(['seed']);
 }

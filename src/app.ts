@@ -59,7 +59,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
   const { embedder, vectors } = createSemanticStores(config.memory);
   // The chain agents' wallets live on (null when none is configured) and the key that seals their keys.
   const chain = chainFrom(config.chain);
-  const kek = createKek(config.wallets.keys, config.encryptionKey);
+  const kek = createKek(config.wallets.keys, config.encryptionKey, config.previousEncryptionKeys);
   const services = createServices({
     embedder,
     vectors,
@@ -67,7 +67,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     platformQuotas: config.platforms.quotas,
     db,
     redis,
-    box: createSecretBox(config.encryptionKey),
+    box: createSecretBox(config.encryptionKey, config.previousEncryptionKeys),
     hasher: createPasswordHasher(config.auth.passwordHashMemoryKib),
     auth: config.auth,
     rateLimits: config.rateLimits,

@@ -9,7 +9,9 @@ import { type RateLimitSettings, SPEC_RATE_LIMITS } from './domain/security/rate
 import type { SwarmLimits } from './domain/tasks/limits.js';
 import type { WalletSettings } from './domain/wallets/wallets.service.js';
 import type { EdgeSettings } from './platform/edge/purge.js';
+import { redactValues } from './platform/log/logger.js';
 import type { McpServerConfig } from './platform/mcp/hub.js';
+import { createVaultKv, VaultError } from './platform/secrets/vault-kv.js';
 
 /** The repository's root (the bundled MCP servers live under it). */
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -760,4 +762,85 @@ export function walletSettingsOf(config: Pick<Config, 'chain' | 'wallets'>): Wal
     approvalTtlSeconds: config.wallets.approvalTtlSeconds,
     confirmations: config.chain.confirmations,
   };
+}
+
+/** `${vault:path/key}`: the key `key` of the KV v2 secret at `path`. */
+const VAULT_REFERENCE = /\$\{vault:([^}]*)\}/g;
+const REFERENCE_BODY = /^([A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*)\/([A-Za-z0-9_.-]+)$/;
+
+/**
+ * Replaces every `${vault:path/key}` in the environment's values (a whole value, or part of one such as a URL's
+ * password) with the secret from Vault's KV v2 engine. Each path is read once. Returns the resolved environment and
+ * the secret values it put in (for log redaction). Errors name the variable and the reference, never a value.
+ */
+export async function resolveSecretReferences(
+  env: Record<string, string | undefined>,
+  opts: { fetch?: typeof fetch } = {},
+): Promise<{ env: Record<string, string | undefined>; secrets: string[] }> {
+  const fail = (name: string, message: string): never => {
+    throw new ConfigError(`Invalid configuration:\n  ${name}: ${message}`);
+  };
+  const refs = new Map<string, { name: string; path: string; key: string }[]>();
+  for (const [name, value] of Object.entries(env)) {
+    for (const m of value?.matchAll(VAULT_REFERENCE) ?? []) {
+      const body = REFERENCE_BODY.exec(m[1] ?? '');
+      if (!body) fail(name, `${m[0]} is not a reference of the form \${vault:path/key}`);
+      const [, path, key] = body as RegExpExecArray;
+      refs.set(path as string, [
+        ...(refs.get(path as string) ?? []),
+        { name, path: path as string, key: key as string },
+      ]);
+    }
+  }
+  if (refs.size === 0) return { env, secrets: [] };
+  const address = env.VAULT_ADDR || fail('VAULT_ADDR', `required to resolve \${vault:…} references`);
+  if (address.includes('${vault:')) fail('VAULT_ADDR', `cannot itself be a \${vault:…} reference`);
+  const kubernetes = env.VAULT_AUTH === 'kubernetes';
+  if (env.VAULT_AUTH && !['token', 'kubernetes'].includes(env.VAULT_AUTH)) fail('VAULT_AUTH', 'token or kubernetes');
+  const vault = createVaultKv({
+    address,
+    namespace: env.VAULT_NAMESPACE || undefined,
+    mount: env.VAULT_KV_MOUNT || 'secret',
+    auth: kubernetes
+      ? {
+          kind: 'kubernetes',
+          role: env.VAULT_ROLE || fail('VAULT_ROLE', 'required with VAULT_AUTH=kubernetes'),
+          jwtFile: env.VAULT_KUBERNETES_TOKEN_FILE || '/var/run/secrets/kubernetes.io/serviceaccount/token',
+          mount: env.VAULT_KUBERNETES_MOUNT || 'kubernetes',
+        }
+      : { kind: 'token', token: env.VAULT_TOKEN || fail('VAULT_TOKEN', `required to resolve \${vault:…} references`) },
+    fetch: opts.fetch,
+  });
+  const values = new Map<string, string>();
+  for (const [path, uses] of refs) {
+    let secret: Record<string, unknown>;
+    try {
+      secret = await vault.read(path);
+    } catch (err) {
+      if (err instanceof VaultError) fail(uses[0]?.name ?? path, `\${vault:${path}/…}: ${err.message} (${err.code})`);
+      throw err;
+    }
+    for (const { name, key } of uses) {
+      const v = secret[key];
+      if (typeof v !== 'string' && typeof v !== 'number') {
+        fail(name, `Vault's secret "${path}" has no ${v === undefined ? '' : 'text '}key "${key}"`);
+      }
+      values.set(`${path}/${key}`, String(v));
+    }
+  }
+  const resolved: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(env)) {
+    resolved[name] = value?.replace(VAULT_REFERENCE, (_m, body: string) => values.get(body) as string);
+  }
+  return { env: resolved, secrets: [...values.values()] };
+}
+
+/** loadConfig after resolving `${vault:…}` references; the secrets resolved are redacted from every log line. */
+export async function loadConfigWithSecrets(
+  env: Record<string, string | undefined> = process.env,
+  opts: { fetch?: typeof fetch } = {},
+): Promise<Config> {
+  const { env: resolved, secrets } = await resolveSecretReferences(env, opts);
+  redactValues(secrets);
+  return loadConfig(resolved);
 }

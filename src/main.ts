@@ -5,7 +5,7 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { demoUsers } from '../prisma/seed-users.js';
 import { DEMO_RECIPIENT, seedDemoWallet } from '../prisma/seed-wallet.js';
 import { createApp } from './app.js';
-import { type Config, ConfigError, loadConfig } from './config.js';
+import { type Config, ConfigError, loadConfigWithSecrets } from './config.js';
 import { ANVIL_CHAIN_ID, type Anvil, startAnvil } from './platform/chain/anvil.js';
 import { createEvmChain, type EvmChain } from './platform/chain/evm.js';
 import type { Logger } from './platform/log/logger.js';
@@ -14,7 +14,7 @@ import { SWARM_STAGES } from './swarm/engine.js';
 import { onShutdownSignal, runStages } from './swarm/process.js';
 
 async function main(): Promise<void> {
-  const loaded = loadConfig();
+  const loaded = await loadConfigWithSecrets();
   const anvil = await startEmbeddedChain(loaded);
   const config: Config = anvil ? { ...loaded, chain: { ...loaded.chain, rpcUrl: anvil.url } } : loaded;
   const app = createApp(config);

@@ -1,5 +1,5 @@
 // The layers of DESIGN.md §2, checked on the source: the faces (src/graphql with the HTTP server, src/http for the
-// routes beside it, src/swarm with workers/), one core (src/domain), adapters (src/platform). Nothing imports upward,
+// routes beside it, src/swarm with workers/, src/cli — the operator's `chimera` commands), one core (src/domain), adapters (src/platform). Nothing imports upward,
 // and no module imports itself back through a cycle.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -38,6 +38,8 @@ const LAYERS: { layer: string; may: string[] }[] = [
   { layer: 'src/graphql/', may: ['src/domain/', 'src/platform/'] },
   { layer: 'src/swarm/', may: ['src/domain/', 'src/platform/'] },
   { layer: 'src/http/', may: ['src/domain/', 'src/platform/'] },
+  // The CLI also seeds (prisma/seed.ts, which uses the core and adapters the same way).
+  { layer: 'src/cli/', may: ['src/domain/', 'src/platform/', 'prisma/'] },
   { layer: 'workers/', may: ['src/swarm/'] },
 ];
 

@@ -1,5 +1,5 @@
 // The maintenance stage (post-publication monitoring, vector-store upkeep) as a process of its own. Wiring in src/swarm.
-import { loadConfig } from '../src/config.js';
+import { loadConfigWithSecrets } from '../src/config.js';
 import { runStagesUntilSignalled } from '../src/swarm/process.js';
 
-runStagesUntilSignalled(loadConfig(), ['maintenance']);
+runStagesUntilSignalled(loadConfigWithSecrets(), ['maintenance']);

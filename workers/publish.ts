@@ -1,5 +1,5 @@
 // The publish stage (approved content to its platforms, through the MCP hub) as a process of its own. Wiring in src/swarm.
-import { loadConfig } from '../src/config.js';
+import { loadConfigWithSecrets } from '../src/config.js';
 import { runStagesUntilSignalled } from '../src/swarm/process.js';
 
-runStagesUntilSignalled(loadConfig(), ['publish']);
+runStagesUntilSignalled(loadConfigWithSecrets(), ['publish']);

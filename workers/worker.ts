@@ -1,5 +1,5 @@
 // The worker stage of the swarm, as a process of its own (scale it horizontally). All wiring is in src/swarm.
-import { loadConfig } from '../src/config.js';
+import { loadConfigWithSecrets } from '../src/config.js';
 import { runStagesUntilSignalled } from '../src/swarm/process.js';
 
-runStagesUntilSignalled(loadConfig(), ['worker']);
+runStagesUntilSignalled(loadConfigWithSecrets(), ['worker']);

@@ -12,7 +12,7 @@ export interface CliIo {
   progress(label: string, done: number, total?: number): void;
 }
 
-export type CliValues = Record<string, string | boolean | string[] | undefined>;
+export type CliValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
 export interface CliContext {
   values: CliValues;

@@ -43,7 +43,7 @@ export function runStages(config: Config, stages: readonly SwarmStage[]) {
     onServerLog: (server, line) => logger.debug({ server }, line),
   });
   const chain = chainFrom(config.chain);
-  const kek = createKek(config.wallets.keys, config.encryptionKey);
+  const kek = createKek(config.wallets.keys, config.encryptionKey, config.previousEncryptionKeys);
   const walletDeps = { db, chain, kek, settings: walletSettingsOf(config), publish };
   const transfers = chain
     ? createTransferService({
@@ -126,9 +126,18 @@ function faultInjector(armed: readonly string[]) {
 }
 
 /** For workers/*.ts: run the stages until SIGINT/SIGTERM. */
-export function runStagesUntilSignalled(config: Config, stages: readonly SwarmStage[]): void {
-  const running = runStages(config, stages);
-  onShutdownSignal(running.logger, () => running.close());
+export function runStagesUntilSignalled(config: Config | Promise<Config>, stages: readonly SwarmStage[]): void {
+  Promise.resolve(config).then(
+    (loaded) => {
+      const running = runStages(loaded, stages);
+      onShutdownSignal(running.logger, () => running.close());
+    },
+    (err: unknown) => {
+      // A configuration error is one clear message (it names the variable, never a secret's value).
+      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
 }
 
 /**

@@ -62,6 +62,6 @@ describe('npm run db:migrate', () => {
     expect(run.stderr).not.toMatch(/^\s+at /m);
 
     expect(usage.code).toBe(2);
-    expect(usage.stderr).toContain('Usage: npm run db:migrate');
+    expect(usage.stderr).toContain('Usage: chimera migrate');
   });
 });

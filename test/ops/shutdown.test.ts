@@ -27,7 +27,10 @@ beforeAll(async () => {
   await observer.connect();
   queues = startTestSwarm(t, { stages: [] });
 }, 120_000);
+/** Killed after the file, should a test fail before its process exited. */
+const children: { kill(signal?: NodeJS.Signals): unknown }[] = [];
 afterAll(async () => {
+  for (const c of children) c.kill('SIGKILL');
   await queues?.close();
   await sql?.end();
   await observer?.end();
@@ -59,6 +62,7 @@ describe('graceful shutdown', () => {
       TRENDS_FETCH_INTERVAL_MS: '0',
       VECTOR_STORE_DIR: t.app.config.memory.vectorStore.dir,
     });
+    children.push(stage.child);
     await stage.ready;
     await sql.query('BEGIN');
     await sql.query('LOCK TABLE interactions IN ACCESS EXCLUSIVE MODE');
@@ -102,6 +106,7 @@ describe('graceful shutdown', () => {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    children.push(child);
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (out += c.toString()));

@@ -13,6 +13,8 @@ export interface KeyEncryptionKey {
   readonly keyRef: string;
   wrap(dataKey: Buffer): Promise<string>;
   unwrap(wrapped: string): Promise<Buffer>;
+  /** Earlier KEKs whose envelopes still open (during a key rotation); new envelopes always use this one. */
+  readonly previous?: readonly KeyEncryptionKey[];
 }
 
 export interface Envelope {
@@ -65,14 +67,38 @@ export async function seal(kek: KeyEncryptionKey, plaintext: Buffer, context: st
 
 /** Opens an envelope sealed for `context` (a value copied to another owner's row does not open). */
 export async function open(kek: KeyEncryptionKey, envelope: Envelope, context: string): Promise<Buffer> {
-  if (envelope.provider !== kek.provider || envelope.keyRef !== kek.keyRef) {
+  const dataKey = await unwrapDataKey(kek, envelope);
+  try {
+    return gcmOpen(dataKey, envelope.ciphertext, context);
+  } finally {
+    dataKey.fill(0);
+  }
+}
+
+/** The envelope's data key, unwrapped by the KEK (or the earlier one) that wrapped it. */
+async function unwrapDataKey(kek: KeyEncryptionKey, envelope: Envelope): Promise<Buffer> {
+  const wrapper = [kek, ...(kek.previous ?? [])].find(
+    (k) => k.provider === envelope.provider && k.keyRef === envelope.keyRef,
+  );
+  if (!wrapper) {
     throw new EnvelopeError(
       `Sealed under ${envelope.provider} key ${envelope.keyRef}, but the configured key is ${kek.provider} ${kek.keyRef}.`,
     );
   }
-  const dataKey = await kek.unwrap(envelope.wrappedKey);
+  return wrapper.unwrap(envelope.wrappedKey);
+}
+
+/** The same envelope with its data key wrapped by the current KEK: the secret itself is never decrypted. */
+export async function rewrap(kek: KeyEncryptionKey, envelope: Envelope): Promise<Envelope> {
+  if (envelope.provider === kek.provider && envelope.keyRef === kek.keyRef) return envelope;
+  const dataKey = await unwrapDataKey(kek, envelope);
   try {
-    return gcmOpen(dataKey, envelope.ciphertext, context);
+    return {
+      provider: kek.provider,
+      keyRef: kek.keyRef,
+      wrappedKey: await kek.wrap(dataKey),
+      ciphertext: envelope.ciphertext,
+    };
   } finally {
     dataKey.fill(0);
   }
@@ -156,8 +182,18 @@ export function createKek(
     | { provider: 'local' }
     | { provider: 'vault'; address: string; token: string; namespace: string | undefined; transitKey: string },
   encryptionKey: Buffer,
+  previousEncryptionKeys: readonly Buffer[] = [],
 ): KeyEncryptionKey {
-  return keys.provider === 'vault'
-    ? vaultTransitKek({ address: keys.address, token: keys.token, namespace: keys.namespace, keyName: keys.transitKey })
-    : localKek(encryptionKey);
+  // Local KEKs of earlier encryption keys open what they wrapped, also after a move to Vault.
+  const previous = [...(keys.provider === 'vault' ? [encryptionKey] : []), ...previousEncryptionKeys].map(localKek);
+  const current =
+    keys.provider === 'vault'
+      ? vaultTransitKek({
+          address: keys.address,
+          token: keys.token,
+          namespace: keys.namespace,
+          keyName: keys.transitKey,
+        })
+      : localKek(encryptionKey);
+  return previous.length ? { ...current, previous } : current;
 }

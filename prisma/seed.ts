@@ -6,7 +6,7 @@ import type { Belief, Directive, VoiceTone } from '../src/domain/personas/person
 import type { Prisma } from '../src/generated/prisma/client.js';
 import { createPasswordHasher } from '../src/platform/crypto/password.js';
 import { createSecretBox } from '../src/platform/crypto/secret-box.js';
-import { createDatabase, type Database } from '../src/platform/db/prisma.js';
+import type { Database } from '../src/platform/db/prisma.js';
 import { demoUsers, seedDemoUsers } from './seed-users.js';
 
 export const DEMO_PERSONA_ID = '00000000-0000-4000-8000-00000000a001';

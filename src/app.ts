@@ -142,6 +142,8 @@ export function createApp(config: Config, options: AppOptions = {}) {
       // In-flight requests, for a drain on shutdown. Streams (SSE subscriptions) are not waited for: they never end
       // by themselves, and their clients reconnect to another instance.
       server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+        // While draining, every response ends its connection, so keep-alive clients move to another instance.
+        if (draining) res.shouldKeepAlive = false;
         if (String(req.headers.accept ?? '').includes('text/event-stream')) return;
         inFlight.add(res);
         res.once('close', () => {
@@ -180,10 +182,13 @@ export function createApp(config: Config, options: AppOptions = {}) {
         const s = server;
         const closed = new Promise<void>((resolve) => s.close(() => resolve()));
         s.closeIdleConnections();
+        // Connections that finish their last request during the drain are closed as they go idle.
+        const sweep = setInterval(() => s.closeIdleConnections(), 100);
         let grace: NodeJS.Timeout | undefined;
         const idle = inFlight.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => whenIdle.push(resolve));
         await Promise.race([idle, new Promise((resolve) => (grace = setTimeout(resolve, graceMs)))]);
         clearTimeout(grace);
+        clearInterval(sweep);
         if (inFlight.size > 0) logger.warn({ inFlight: inFlight.size }, 'shutdown grace over: cutting requests off');
         await subscriptions?.close();
         s.closeAllConnections();

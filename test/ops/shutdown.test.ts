@@ -103,6 +103,7 @@ describe('graceful shutdown', () => {
         SOCIAL_SANDBOX: 'false',
         CHAIN_EMBEDDED: 'false',
         RESPONSE_CACHE: 'false',
+        SHUTDOWN_GRACE_MS: '60000',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -123,13 +124,15 @@ describe('graceful shutdown', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify({ query: '{ publicTrends(limit: 5) { topic } }' }),
-    });
+    }).catch((err: unknown) => err as Error);
     await eventually(
       async () => ((await waitingOnLocks()) > 0 ? true : undefined),
       30_000,
       'the request to wait on the lock',
     );
 
+    // A keep-alive connection the client will want to reuse: while draining, the server must end it, not serve it.
+    expect((await fetch(`${url}/health`)).status).toBe(200);
     child.kill('SIGTERM');
     // New connections are refused while the request in flight is still being answered.
     await eventually(
@@ -144,6 +147,7 @@ describe('graceful shutdown', () => {
     expect(child.exitCode).toBeNull();
     await sql.query('COMMIT');
     const res = await inFlight;
+    if (res instanceof Error) throw new Error(`the request in flight was cut off: ${res.message}\n${out}`);
     expect(res.status).toBe(200);
     expect(
       ((await res.json()) as { data: { publicTrends: { topic: string }[] } }).data.publicTrends.map((p) => p.topic),

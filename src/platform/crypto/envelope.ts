@@ -185,7 +185,9 @@ export function createKek(
   previousEncryptionKeys: readonly Buffer[] = [],
 ): KeyEncryptionKey {
   // Local KEKs of earlier encryption keys open what they wrapped, also after a move to Vault.
-  const previous = [...(keys.provider === 'vault' ? [encryptionKey] : []), ...previousEncryptionKeys].map(localKek);
+  const previous = [...(keys.provider === 'vault' ? [encryptionKey] : []), ...previousEncryptionKeys]
+    .filter((k) => k.length === 32)
+    .map(localKek);
   const current =
     keys.provider === 'vault'
       ? vaultTransitKek({

@@ -2,6 +2,7 @@
 // metrics and traces, the system monitor's escalation thresholds. The spec's "Data Lifecycle Management", "Secrets
 // Management" and "Escalation Triggers" sections give the defaults.
 import { z } from 'zod';
+import type { RetentionPeriods } from '../domain/operations/retention.service.js';
 
 /** A PostgreSQL interval as the spec writes periods: "2 years", "6 months", "30 days", "12 weeks", "1 hour". */
 export const PERIOD = /^\d{1,5} (minute|hour|day|week|month|year)s?$/;
@@ -104,15 +105,7 @@ export type BackupTarget =
 export interface OperationsConfig {
   retention: Readonly<{
     /** PostgreSQL intervals, as the spec writes them. */
-    periods: Readonly<{
-      auditLogs: string;
-      tasks: string;
-      interactions: string;
-      transactions: string;
-      trendAnalysis: string;
-      contentEmbeddings: string;
-      sessions: string;
-    }>;
+    periods: Readonly<RetentionPeriods>;
     everyMs: number;
   }>;
   backup: Readonly<{

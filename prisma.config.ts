@@ -4,6 +4,6 @@ import { loadConfig } from './src/config.js';
 
 export default defineConfig({
   schema: './prisma/schema.prisma',
-  migrations: { path: './prisma/migrations', seed: 'tsx prisma/seed.ts' },
+  migrations: { path: './prisma/migrations', seed: 'tsx src/cli/bin.ts seed' },
   datasource: { url: loadConfig().databaseUrl },
 });

@@ -1,6 +1,5 @@
 // The demo world: one persona with a recognisable voice, one agent acting as it, and a few trends.
 // Idempotent: fixed ids, so running it again refreshes the demo instead of duplicating it.
-import { pathToFileURL } from 'node:url';
 import type { Config } from '../src/config.js';
 import type { Belief, Directive, VoiceTone } from '../src/domain/personas/persona.schema.js';
 import type { Prisma } from '../src/generated/prisma/client.js';
@@ -123,10 +122,4 @@ export async function seedAll(db: Database, config: Config, log: (line: string) 
   await seedDemoUsers(db, { hasher: createPasswordHasher(config.auth.passwordHashMemoryKib), box }, users);
   log(`Seeded ${users.length} demo users (${users.map((u) => u.email).join(', ')}).`);
   return r;
-}
-
-// `prisma db seed` and scripts/setup.sh run this file; `chimera seed` calls seedAll.
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { runCli } = await import('../src/cli/main.js');
-  process.exitCode = await runCli(['seed']);
 }

@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 npx --no-install tsx scripts/check-services.ts
 npx --no-install tsx scripts/migrate.ts
-npx --no-install tsx prisma/seed.ts
+npx --no-install tsx src/cli/bin.ts seed

@@ -141,17 +141,20 @@ export function runStagesUntilSignalled(config: Config | Promise<Config>, stages
 }
 
 /**
- * SIGTERM/SIGINT: drain (`stop`), then exit 0. A second signal while draining exits at once (1), as an operator who
- * presses Ctrl-C twice expects.
+ * SIGTERM/SIGINT: drain (`stop`), then exit 0. A second signal while draining (a second or more after the first)
+ * exits at once (1), as an operator who presses Ctrl-C twice expects.
  */
 export function onShutdownSignal(logger: Logger, stop: () => Promise<void>): void {
-  let stopping = false;
+  let stoppingSince = 0;
   const handle = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (stoppingSince) {
+      // The same signal often comes twice at once (the terminal's process group, and npm/tsx relaying it): only a
+      // second one a moment later is a person asking to stop now.
+      if (Date.now() - stoppingSince < 1_000) return;
       logger.warn({ signal }, 'second signal: exiting without draining');
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     logger.info({ signal }, 'draining, then shutting down');
     stop().then(
       () => process.exit(0),

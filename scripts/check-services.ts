@@ -1,9 +1,16 @@
 // Tells a new user, in one line each, whether PostgreSQL and Redis are reachable at the configured URLs.
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { loadConfig } from '../src/config.js';
+import { type Config, ConfigError, loadConfigWithSecrets } from '../src/config.js';
 
-const config = loadConfig();
+let config: Config;
+try {
+  config = await loadConfigWithSecrets();
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  process.stderr.write(`${err.message}\n`);
+  process.exit(1);
+}
 const problems: string[] = [];
 
 const maintenanceUrl = new URL(config.databaseUrl);

@@ -6,7 +6,7 @@
 //   --check     only print each collection's model and size; exit 1 if one differs from the configured model
 //   --optimize  only build the indexes that are due and compact storage (no re-embedding)
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, loadConfigWithSecrets } from '../src/config.js';
 import { createEmbedder } from '../src/platform/embeddings/create-embedder.js';
 import { describeModel, EmbeddingError, sameModel } from '../src/platform/embeddings/embeddings.js';
 import { openVectorStore, openVectorStoreMaintenance } from '../src/platform/vector/create-vector-store.js';
@@ -25,7 +25,7 @@ const { values } = parseArgs({
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
 async function main(): Promise<number> {
-  const config = loadConfig();
+  const config = await loadConfigWithSecrets();
   const settings = config.memory.vectorStore;
   const embedder = createEmbedder(config.memory.embeddings);
   const where = settings.kind === 'lancedb' ? settings.dir : settings.weaviateUrl;

@@ -5,13 +5,19 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { type OperationsConfig, operationsConfig, operationsEnv } from './config/operations.js';
+import {
+  censorConfigMessage,
+  type ResolveOptions,
+  resolveSecretReferences,
+  SecretReferenceError,
+  urlPasswords,
+} from './config/secret-references.js';
 import { type RateLimitSettings, SPEC_RATE_LIMITS } from './domain/security/rate-limit.js';
 import type { SwarmLimits } from './domain/tasks/limits.js';
 import type { WalletSettings } from './domain/wallets/wallets.service.js';
 import type { EdgeSettings } from './platform/edge/purge.js';
-import { redactValues } from './platform/log/logger.js';
+import { redactSecretText, redactValues } from './platform/log/logger.js';
 import type { McpServerConfig } from './platform/mcp/hub.js';
-import { createVaultKv, VaultError } from './platform/secrets/vault-kv.js';
 
 /** The repository's root (the bundled MCP servers live under it). */
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -389,10 +395,22 @@ export interface PlatformQuota {
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  /** CONFIG_INVALID, or VAULT_* when a ${vault:…} reference could not be resolved (src/config/secret-references.ts). */
+  readonly code: string;
+  constructor(message: string, code = 'CONFIG_INVALID') {
+    super(message);
+    this.code = code;
+  }
 }
 
 /** Parses configuration from an environment (process.env by default). Throws ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const unresolved = Object.keys(envSchema.shape).filter((name) => env[name]?.includes('${vault:'));
+  if (unresolved.length) {
+    throw new ConfigError(
+      `Invalid configuration:\n${unresolved.map((n) => `  ${n}: holds a \${vault:…} reference; load it with loadConfigWithSecrets`).join('\n')}`,
+    );
+  }
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
@@ -764,83 +782,67 @@ export function walletSettingsOf(config: Pick<Config, 'chain' | 'wallets'>): Wal
   };
 }
 
-/** `${vault:path/key}`: the key `key` of the KV v2 secret at `path`. */
-const VAULT_REFERENCE = /\$\{vault:([^}]*)\}/g;
-const REFERENCE_BODY = /^([A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*)\/([A-Za-z0-9_.-]+)$/;
+/** Variables whose values are secrets however they are given (a Vault reference or a plain value). */
+export const SECRET_VARIABLES = [
+  'ENCRYPTION_KEY',
+  'ENCRYPTION_KEY_PREVIOUS',
+  'FASTLY_API_TOKEN',
+  'CLOUDFLARE_API_TOKEN',
+  'OPENAI_API_KEY',
+  'WEAVIATE_API_KEY',
+  'VAULT_TOKEN',
+  'BACKUP_S3_SECRET_ACCESS_KEY',
+  'BACKUP_ENCRYPTION_KEY',
+  'METRICS_TOKEN',
+] as const;
 
 /**
- * Replaces every `${vault:path/key}` in the environment's values (a whole value, or part of one such as a URL's
- * password) with the secret from Vault's KV v2 engine. Each path is read once. Returns the resolved environment and
- * the secret values it put in (for log redaction). Errors name the variable and the reference, never a value.
+ * The secret values among plain variables, to censor from logs and startup errors: the SECRET_VARIABLES (a
+ * comma-separated list counts item by item), each WEBHOOK_SECRETS value and the passwords in URL-valued variables.
  */
-export async function resolveSecretReferences(
-  env: Record<string, string | undefined>,
-  opts: { fetch?: typeof fetch } = {},
-): Promise<{ env: Record<string, string | undefined>; secrets: string[] }> {
-  const fail = (name: string, message: string): never => {
-    throw new ConfigError(`Invalid configuration:\n  ${name}: ${message}`);
-  };
-  const refs = new Map<string, { name: string; path: string; key: string }[]>();
+export function plainSecretsOf(env: Record<string, string | undefined>): string[] {
+  const out: string[] = [];
+  for (const name of SECRET_VARIABLES) {
+    const value = env[name];
+    if (value) out.push(value, ...value.split(',').map((v) => v.trim()));
+  }
+  try {
+    const parsed: unknown = env.WEBHOOK_SECRETS ? JSON.parse(env.WEBHOOK_SECRETS) : {};
+    if (parsed && typeof parsed === 'object') {
+      for (const v of Object.values(parsed)) if (typeof v === 'string') out.push(v);
+    }
+  } catch {
+    // Not JSON: loadConfig reports it (without the value).
+  }
   for (const [name, value] of Object.entries(env)) {
-    for (const m of value?.matchAll(VAULT_REFERENCE) ?? []) {
-      const body = REFERENCE_BODY.exec(m[1] ?? '');
-      if (!body) fail(name, `${m[0]} is not a reference of the form \${vault:path/key}`);
-      const [, path, key] = body as RegExpExecArray;
-      refs.set(path as string, [
-        ...(refs.get(path as string) ?? []),
-        { name, path: path as string, key: key as string },
-      ]);
-    }
+    if (!name.endsWith('_URL') || !value) continue;
+    out.push(...urlPasswords(value));
   }
-  if (refs.size === 0) return { env, secrets: [] };
-  const address = env.VAULT_ADDR || fail('VAULT_ADDR', `required to resolve \${vault:…} references`);
-  if (address.includes('${vault:')) fail('VAULT_ADDR', `cannot itself be a \${vault:…} reference`);
-  const kubernetes = env.VAULT_AUTH === 'kubernetes';
-  if (env.VAULT_AUTH && !['token', 'kubernetes'].includes(env.VAULT_AUTH)) fail('VAULT_AUTH', 'token or kubernetes');
-  const vault = createVaultKv({
-    address,
-    namespace: env.VAULT_NAMESPACE || undefined,
-    mount: env.VAULT_KV_MOUNT || 'secret',
-    auth: kubernetes
-      ? {
-          kind: 'kubernetes',
-          role: env.VAULT_ROLE || fail('VAULT_ROLE', 'required with VAULT_AUTH=kubernetes'),
-          jwtFile: env.VAULT_KUBERNETES_TOKEN_FILE || '/var/run/secrets/kubernetes.io/serviceaccount/token',
-          mount: env.VAULT_KUBERNETES_MOUNT || 'kubernetes',
-        }
-      : { kind: 'token', token: env.VAULT_TOKEN || fail('VAULT_TOKEN', `required to resolve \${vault:…} references`) },
-    fetch: opts.fetch,
-  });
-  const values = new Map<string, string>();
-  for (const [path, uses] of refs) {
-    let secret: Record<string, unknown>;
-    try {
-      secret = await vault.read(path);
-    } catch (err) {
-      if (err instanceof VaultError) fail(uses[0]?.name ?? path, `\${vault:${path}/…}: ${err.message} (${err.code})`);
-      throw err;
-    }
-    for (const { name, key } of uses) {
-      const v = secret[key];
-      if (typeof v !== 'string' && typeof v !== 'number') {
-        fail(name, `Vault's secret "${path}" has no ${v === undefined ? '' : 'text '}key "${key}"`);
-      }
-      values.set(`${path}/${key}`, String(v));
-    }
-  }
-  const resolved: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(env)) {
-    resolved[name] = value?.replace(VAULT_REFERENCE, (_m, body: string) => values.get(body) as string);
-  }
-  return { env: resolved, secrets: [...values.values()] };
+  return out;
 }
 
-/** loadConfig after resolving `${vault:…}` references; the secrets resolved are redacted from every log line. */
+/**
+ * loadConfig after resolving `${vault:path/key}` references (src/config/secret-references.ts; docs/secrets.md) in the
+ * configuration's variables. What was resolved, and the Vault credentials, are censored from every log line from now
+ * on and from the ConfigError this throws; a reference that cannot be resolved is a ConfigError with a VAULT_* code.
+ */
 export async function loadConfigWithSecrets(
   env: Record<string, string | undefined> = process.env,
-  opts: { fetch?: typeof fetch } = {},
+  opts: Omit<ResolveOptions, 'names'> = {},
 ): Promise<Config> {
-  const { env: resolved, secrets } = await resolveSecretReferences(env, opts);
-  redactValues(secrets);
-  return loadConfig(resolved);
+  let resolved: Awaited<ReturnType<typeof resolveSecretReferences>>;
+  try {
+    resolved = await resolveSecretReferences(env, { ...opts, names: Object.keys(envSchema.shape) });
+  } catch (err) {
+    if (!(err instanceof SecretReferenceError)) throw err;
+    const lines = err.message.split('\n').map((l) => `  ${redactSecretText(l)}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`, err.code);
+  }
+  redactValues([...resolved.secrets, ...plainSecretsOf(resolved.env)]);
+  try {
+    return loadConfig(resolved.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError) || resolved.sources.size === 0) throw err;
+    throw new ConfigError(censorConfigMessage(err.message, resolved.secrets, resolved.sources), err.code);
+  }
 }

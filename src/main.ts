@@ -8,7 +8,7 @@ import { createApp } from './app.js';
 import { type Config, ConfigError, loadConfigWithSecrets } from './config.js';
 import { ANVIL_CHAIN_ID, type Anvil, startAnvil } from './platform/chain/anvil.js';
 import { createEvmChain, type EvmChain } from './platform/chain/evm.js';
-import type { Logger } from './platform/log/logger.js';
+import { type Logger, redactSecretText } from './platform/log/logger.js';
 import { type ChildServer, startChildServer } from './platform/mcp/child-server.js';
 import { SWARM_STAGES } from './swarm/engine.js';
 import { onShutdownSignal, runStages } from './swarm/process.js';
@@ -21,7 +21,10 @@ async function main(): Promise<void> {
   const url = await app.listen();
   const sandbox = config.socialSandbox.enabled ? await startSocialSandbox(config, url, app.logger) : null;
   // Locally the swarm runs beside the API; in production workers/*.ts run it (EMBEDDED_WORKERS=false).
-  const swarm = config.embeddedWorkers ? runStages(config, SWARM_STAGES) : null;
+  // Beside the API they count into its /metrics, and the API's system monitor watches the process.
+  const swarm = config.embeddedWorkers
+    ? runStages(config, SWARM_STAGES, { metrics: app.observability.metrics, monitor: false })
+    : null;
   app.logger.info({ url: `${url}/graphql` }, 'Chimera API listening');
   if (process.stdout.isTTY || config.env === 'development') {
     const [agent] = await app.services.agents.list({ active: true }, { take: 1, select: { id: true } });
@@ -164,9 +167,9 @@ main().catch((err: unknown) => {
   if (err instanceof ConfigError) {
     process.stderr.write(`${err.message}\n`);
   } else {
-    process.stderr.write(
-      `Chimera failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-    );
+    // Censored: a driver's error can quote a connection string or a resolved secret.
+    const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    process.stderr.write(`Chimera failed to start: ${redactSecretText(text)}\n`);
   }
   process.exit(1);
 });

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { type CryptoKey, exportJWK, exportPKCS8, generateKeyPair, importJWK, importPKCS8, type JWK } from 'jose';
 import type { SecretBox } from '../../platform/crypto/secret-box.js';
 import type { Database } from '../../platform/db/prisma.js';
+import { type RequestMeta, recordSecurityEvent } from '../security/security-audit.js';
 
 const ALG = 'RS256';
 /** How long a process trusts its cached view of the keys before reading the table again. */
@@ -106,8 +107,13 @@ export function createSigningKeys({ db, box, retiredKeyLifetimeSeconds, now = ()
       };
     },
 
-    /** Starts signing with a new key; the old one keeps verifying until the tokens it signed have expired. */
-    async rotate(): Promise<{ kid: string; retired: string[] }> {
+    /**
+     * Starts signing with a new key; the old one keeps verifying until the tokens it signed have expired. The
+     * rotation is recorded in security_audit_logs (keys.signing_key_rotated) in the same transaction.
+     */
+    async rotate(
+      by: { userId?: string | null; via: 'api' | 'cli'; meta?: RequestMeta } = { via: 'api' },
+    ): Promise<{ kid: string; retired: string[] }> {
       const retiredAt = now();
       const expiresAt = new Date(retiredAt.getTime() + (retiredKeyLifetimeSeconds + 60) * 1000);
       const row = await newKeyRow();
@@ -116,6 +122,20 @@ export function createSigningKeys({ db, box, retiredKeyLifetimeSeconds, now = ()
         const current = await tx.signingKey.findMany({ where: { retiredAt: null }, select: { kid: true } });
         await tx.signingKey.updateMany({ where: { retiredAt: null }, data: { retiredAt, expiresAt } });
         await tx.signingKey.create({ data: row });
+        await recordSecurityEvent(tx, {
+          action: 'keys.signing_key_rotated',
+          success: true,
+          riskScore: 5,
+          userId: by.userId ?? null,
+          resourceType: 'signing_key',
+          metadata: {
+            kid: row.kid,
+            retired: current.map((k) => k.kid),
+            expiresAt: expiresAt.toISOString(),
+            via: by.via,
+          },
+          meta: by.meta,
+        });
         return current.map((k) => k.kid);
       });
       await load();

@@ -141,8 +141,8 @@ builder.mutationFields((t) => ({
     type: KeyRotation,
     description: 'Signs new tokens with a fresh key; tokens signed by the old one stay valid until they expire.',
     resolve: async (_r, _a, ctx) => {
-      requireUserSession(ctx.principal);
-      return ctx.services.signingKeys.rotate();
+      const { userId } = requireUserSession(ctx.principal);
+      return ctx.services.signingKeys.rotate({ userId, via: 'api', meta: ctx.meta });
     },
   }),
 }));

@@ -21,23 +21,31 @@ export function withLogContext<T>(fields: LogContext, fn: () => T): T {
 /** The fields of the current scope (undefined outside any). */
 export const currentLogContext = (): LogContext | undefined => scope.getStore();
 
-const secretValues: string[] = [];
+/** The secret values censored from every line, each as written and as it appears inside a JSON string. */
+let secretValues: string[] = [];
+
+/** Values shorter than this are not censored by value: they would censor ordinary words. */
+export const MIN_REDACTED_LENGTH = 8;
 
 /**
  * From now on, every log line of every logger shows these values as [redacted] (in any field, also inside error
- * messages). Values shorter than 8 characters are left out: they would censor ordinary words.
+ * messages and stacks), and so does redactSecretText. Values shorter than MIN_REDACTED_LENGTH are left out.
  */
 export function redactValues(values: Iterable<string>): void {
+  const added = new Set(secretValues);
   for (const v of values) {
-    if (v.length < 8) continue;
-    // As pino writes it: inside a JSON string.
-    const encoded = JSON.stringify(v).slice(1, -1);
-    if (!secretValues.includes(encoded)) secretValues.push(encoded);
+    if (v.length < MIN_REDACTED_LENGTH) continue;
+    added.add(v);
+    // As pino writes it: inside a JSON string (quotes, backslashes and control characters escaped).
+    added.add(JSON.stringify(v).slice(1, -1));
   }
+  // Longest first, so a secret that contains another is censored whole.
+  secretValues = [...added].sort((a, b) => b.length - a.length);
 }
 
-function censorSecrets(line: string): string {
-  let out = line;
+/** The text with every value given to redactValues replaced by [redacted] (for error messages printed directly). */
+export function redactSecretText(text: string): string {
+  let out = text;
   for (const v of secretValues) if (out.includes(v)) out = out.split(v).join('[redacted]');
   return out;
 }
@@ -51,12 +59,21 @@ export function createLogger(
     level,
     base: { service: 'chimera', ...base },
     redact: {
-      paths: ['req.headers.authorization', 'headers.authorization', '*.password', '*.token', '*.privateKey'],
+      paths: [
+        'req.headers.authorization',
+        'headers.authorization',
+        '*.password',
+        '*.token',
+        '*.privateKey',
+        '*.secret',
+        '*.apiKey',
+        '*.clientToken',
+      ],
       censor: '[redacted]',
     },
     timestamp: pino.stdTimeFunctions.isoTime,
     // Values known to be secrets (those resolved from Vault) are censored wherever they appear in a line.
-    hooks: { streamWrite: censorSecrets },
+    hooks: { streamWrite: redactSecretText },
     // The scope's fields, minus those a child logger already binds (a key must not appear twice in one line).
     mixin(_merge, _level, instance) {
       const fields = scope.getStore();

@@ -29,7 +29,10 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 const toFile = (file: string) => (data: Readable) => pipeline(data, createWriteStream(file));
 
 describe('LanceDB snapshots', () => {
-  it('are consistent while another process writes: every snapshot restores, counts and answers a search', async () => {
+  // A writer process of its own (tsx start-up included) and up to 8 snapshots: slow on a busy 2-core machine.
+  it('are consistent while another process writes: every snapshot restores, counts and answers a search', {
+    timeout: 120_000,
+  }, async () => {
     const dir = join(work, 'live');
     const store = await openLanceDbStore({ dir, model: SYNTHETIC });
     await store.upsert(

@@ -6,6 +6,7 @@ import { type Config, walletSettingsOf } from './config.js';
 import { createCacheInvalidator } from './domain/cache/invalidation.js';
 import { createServices } from './domain/services.js';
 import type { Topics } from './graphql/context.js';
+import { createApiObservability, type ObservabilityOverrides } from './observability.js';
 import { createResponseStore } from './platform/cache/response-store.js';
 import { chainFrom } from './platform/chain/evm.js';
 import { createKek } from './platform/crypto/envelope.js';
@@ -26,6 +27,8 @@ export interface AppOptions {
   logger?: Logger;
   /** Observe every SQL statement (tests count them). */
   onQuery?: (sql: string) => void;
+  /** The system monitor's samplers and clock, replaced (tests). */
+  observability?: ObservabilityOverrides;
 }
 
 export function createApp(config: Config, options: AppOptions = {}) {
@@ -80,6 +83,9 @@ export function createApp(config: Config, options: AppOptions = {}) {
     alertWebhookUrl: config.alertWebhookUrl,
     onWebhookError: (err) => logger.warn({ err }, 'on-call webhook failed'),
   });
+  // Metrics, traces and the system monitor (src/observability.ts).
+  const observability = createApiObservability(config, { db, alerts: services.alerts, logger }, options.observability);
+  observability.start();
   // Caching: the response cache in Redis and the edge, both emptied of what writes change (any writer: the change
   // feed hears every committed write to a served table).
   const responseStore = createResponseStore(redis);
@@ -111,6 +117,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     pubsub,
     cache: { store: responseStore, afterWrite: () => changeFeed?.barrier() ?? Promise.resolve() },
     draining: () => draining,
+    observability: observability.server,
   });
   let server: Server | undefined;
   let subscriptions: GraphQLWsServer | undefined;
@@ -133,6 +140,8 @@ export function createApp(config: Config, options: AppOptions = {}) {
     /** The change feed behind cache invalidation (null when neither the cache nor an edge is configured). */
     changeFeed,
     responseStore,
+    /** Metrics, traces and the system monitor. */
+    observability,
     /**
      * Starts listening on config.host:config.port (port 0 picks a free one) and returns the base URL. GraphQL is
      * served at /graphql over HTTP (subscriptions as SSE) and over WebSocket (graphql-ws).
@@ -197,6 +206,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
       // quit() waits for a connection that may never come; disconnect() when Redis is unreachable.
       const closeRedis = (r: typeof redis) => (r.status === 'ready' ? r.quit() : r.disconnect());
       await changeFeed?.stop();
+      await observability.close();
       await Promise.allSettled([db.$disconnect(), closeRedis(redis), closeRedis(subscriber), vectors.close()]);
     },
   };

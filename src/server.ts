@@ -13,6 +13,7 @@ import { createAccess } from './graphql/access.js';
 import type { Context, Topics } from './graphql/context.js';
 import { toClientError } from './graphql/errors.js';
 import { permissionsFor } from './graphql/permissions.js';
+import { loadSheddingPlugin, observabilityPlugin } from './graphql/plugins/observability.js';
 import { queryLimitsPlugin } from './graphql/plugins/query-limits.js';
 import { rateLimitsPlugin } from './graphql/plugins/rate-limits.js';
 import { responseCachePlugin } from './graphql/plugins/response-cache.js';
@@ -23,7 +24,9 @@ import { createWebhookHandler, WEBHOOK_PATH } from './http/webhooks.js';
 import type { ResponseStore } from './platform/cache/response-store.js';
 import type { Database } from './platform/db/prisma.js';
 import type { Logger } from './platform/log/logger.js';
+import type { Metrics } from './platform/metrics/registry.js';
 import type { Redis } from './platform/redis/redis.js';
+import type { Tracing } from './platform/tracing/tracing.js';
 import { useSubscriptionDeadline } from './platform/ws/deadline.js';
 
 export interface ServerDeps {
@@ -37,6 +40,15 @@ export interface ServerDeps {
   cache: { store: ResponseStore; afterWrite: () => Promise<void> };
   /** True once shutdown began: /ready answers 503 so a load balancer stops sending new requests. */
   draining?: () => boolean;
+  /** Metrics, traces and the system monitor's hooks (docs/observability.md); absent: none of them. */
+  observability?: {
+    metrics: Metrics | null;
+    metricsToken?: string | undefined;
+    tracing: Tracing | null;
+    onRequestSample?: (sample: { durationMs: number; error: boolean }) => void;
+    /** The system monitor's response now: shed optional load (level 2), leave rotation (level 3). */
+    escalation?: () => { level: number; shed: boolean; drain: boolean };
+  };
 }
 
 /** The node http request behind a yoga request, when there is one (not for in-process yoga.fetch). */
@@ -305,6 +317,14 @@ export function createGraphQLServer(deps: ServerDeps) {
       },
     },
     plugins: [
+      observabilityPlugin({
+        metrics: deps.observability?.metrics ?? null,
+        metricsToken: deps.observability?.metricsToken,
+        tracing: deps.observability?.tracing ?? null,
+        requestIdOf,
+        onRequestSample: deps.observability?.onRequestSample,
+        onError: (err) => logger.warn({ err }, 'metrics collection failed'),
+      }),
       requestIdPlugin,
       jwksPlugin,
       routesPlugin,
@@ -319,12 +339,22 @@ export function createGraphQLServer(deps: ServerDeps) {
         enabled: config.cache.enabled,
         afterWrite: deps.cache.afterWrite,
         onError: (err) => logger.warn({ err }, 'response cache unavailable'),
+        onLookup: (result) => deps.observability?.metrics?.cacheLookup(result),
+      }),
+      loadSheddingPlugin({
+        shedding: () => deps.observability?.escalation?.().shed ?? false,
+        metrics: deps.observability?.metrics ?? null,
       }),
       subscriptionExpiryPlugin,
       useReadinessCheck({
         endpoint: '/ready',
         check: async () => {
           if (deps.draining?.()) return Response.json({ ready: false, draining: true }, { status: 503 });
+          const escalation = deps.observability?.escalation?.();
+          if (escalation?.drain) {
+            // Level 3: out of rotation until the alert resolves (the process keeps running).
+            return Response.json({ ready: false, escalationLevel: escalation.level }, { status: 503 });
+          }
           const status = await checkDependencies(deps);
           return Response.json(status, { status: status.ready ? 200 : 503 });
         },

@@ -66,8 +66,8 @@ export const operationsEnv = {
     .regex(/^[A-Za-z0-9_.-]+$/)
     .default('kubernetes'),
   VAULT_KUBERNETES_TOKEN_FILE: z.string().min(1).default('/var/run/secrets/kubernetes.io/serviceaccount/token'),
-  // Observability: Prometheus /metrics on the API (and on METRICS_PORT in worker processes; 0 picks a free port, unset
-  // serves none), OpenTelemetry traces when an OTLP/HTTP endpoint is set.
+  // Observability: Prometheus /metrics on the API (and on WORKER_METRICS_PORT in worker processes; 0 picks a free
+  // port, unset serves none), OpenTelemetry traces when an OTLP/HTTP endpoint is set.
   METRICS: bool.default(true),
   METRICS_TOKEN: optional(z.string().min(16, 'must be at least 16 characters')),
   WORKER_METRICS_PORT: optional(z.coerce.number().int().min(0).max(65535)),

@@ -2,6 +2,7 @@
 // them, src/swarm/maintenance.ts), the outbox relay that feeds them,
 // the reconciler that re-enqueues work Redis lost, and the heartbeats of running tasks. Each processor is one call
 // into the domain; all rules live in src/domain/swarm/.
+import { performance } from 'node:perf_hooks';
 import { DelayedError, type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { MemoryService } from '../domain/memory/memory.service.js';
@@ -23,9 +24,11 @@ import type { TransferService } from '../domain/wallets/transfers.service.js';
 import type { Database } from '../platform/db/prisma.js';
 import type { Embedder } from '../platform/embeddings/embeddings.js';
 import type { LanguageModel } from '../platform/llm/llm.js';
-import type { Logger } from '../platform/log/logger.js';
+import { type Logger, withLogContext } from '../platform/log/logger.js';
 import type { McpHub } from '../platform/mcp/hub.js';
+import type { Metrics } from '../platform/metrics/registry.js';
 import { createQueueConnection, createQueues, type QueueName, type RetryPolicy } from '../platform/queue/queues.js';
+import type { Tracing } from '../platform/tracing/tracing.js';
 import type { VectorStore } from '../platform/vector/vector-store.js';
 import {
   type MaintenanceJobData,
@@ -89,6 +92,10 @@ export interface SwarmOptions {
   heartbeatMs?: number;
   /** How long close() lets running jobs finish (default 25 s). */
   shutdownGraceMs?: number;
+  /** Job and task-outcome metrics (absent: not counted). */
+  metrics?: Metrics | null;
+  /** Traces: each job continues the trace of whoever enqueued it (absent: none). */
+  tracing?: Tracing | null;
 }
 
 type JobData = {
@@ -97,8 +104,21 @@ type JobData = {
   agentId?: string;
   publicationId?: string;
   transferId?: string;
+  /** The enqueuer's trace context (src/domain/swarm/outbox.ts). */
+  _trace?: unknown;
 } & MaintenanceJobData;
 type Processor = (job: Job<JobData>, token?: string) => Promise<unknown>;
+
+/** What a job's log lines carry (those of its stage's code too: see withLogContext). */
+function jobFields(stage: SwarmStage, job: Job<JobData> | undefined) {
+  return {
+    stage,
+    jobId: job?.id,
+    taskId: job?.data.taskId,
+    goalId: job?.data.goalId,
+    ...(job?.data.kind ? { kind: job.data.kind } : {}),
+  };
+}
 
 export function startSwarm(opts: SwarmOptions) {
   const { db, llm, logger } = opts;
@@ -118,6 +138,7 @@ export function startSwarm(opts: SwarmOptions) {
     externalCalls: opts.externalCalls,
     transfers: opts.transfers,
     onSideEffectError: (err: unknown, what: string) => logger.warn({ err }, `swarm could not ${what}`),
+    recordTaskOutcome: opts.metrics?.taskOutcome,
   };
   // The moderation examples are embedded once per process: start now, not inside the first Judge's job.
   opts.moderator.warm().catch((err: unknown) => logger.warn({ err }, 'moderation warm-up failed (retried on use)'));
@@ -165,6 +186,47 @@ export function startSwarm(opts: SwarmOptions) {
     maintenance: maintenanceProcessor({ ...deps, vectors: opts.vectors, retention: opts.retention }),
   };
 
+  /** The system monitor's throttle (see throttle()). */
+  let throttled: 'normal' | 'shed' | 'paused' = 'normal';
+  /** Each job in its stage's log context and (with traces) in a span continuing its enqueuer's trace; timed. */
+  const observed =
+    (stage: SwarmStage, run: Processor): Processor =>
+    async (job, token) => {
+      if (throttled === 'paused' && token) {
+        // A fetch already waiting when the worker paused still hands over one job: it goes back, untouched.
+        await job.moveToDelayed(Date.now() + 2_000, token);
+        throw new DelayedError();
+      }
+      const fields = jobFields(stage, job);
+      const started = performance.now();
+      const seconds = () => (performance.now() - started) / 1000;
+      const go = (traceId?: string) => withLogContext(traceId ? { ...fields, traceId } : fields, () => run(job, token));
+      try {
+        const result = opts.tracing
+          ? await opts.tracing.inSpan(
+              `swarm.${stage}`,
+              {
+                kind: 'consumer',
+                parent: job.data._trace,
+                attributes: {
+                  'messaging.system': 'bullmq',
+                  'messaging.destination.name': stage,
+                  'messaging.message.id': job.id,
+                  'chimera.task_id': job.data.taskId,
+                  'chimera.goal_id': job.data.goalId,
+                },
+              },
+              (span) => go(span.traceId),
+            )
+          : await go();
+        opts.metrics?.job({ stage, result: 'completed', seconds: seconds() });
+        return result;
+      } catch (err) {
+        opts.metrics?.job({ stage, result: err instanceof DelayedError ? 'deferred' : 'failed', seconds: seconds() });
+        throw err;
+      }
+    };
+
   const recordDeadLetter = (stage: SwarmStage, job: Job<JobData>, reason: string) => {
     const recorded =
       stage === 'maintenance'
@@ -194,7 +256,7 @@ export function startSwarm(opts: SwarmOptions) {
   const workers = stages.map((stage) => {
     const connection = createQueueConnection(opts.redisUrl);
     connections.push(connection);
-    const worker = new Worker<JobData>(stage, processors[stage], {
+    const worker = new Worker<JobData>(stage, observed(stage, processors[stage]), {
       connection,
       prefix: queues.prefix,
       concurrency: opts.concurrency ?? 8,
@@ -202,7 +264,7 @@ export function startSwarm(opts: SwarmOptions) {
       stalledInterval: lockMs,
     });
     worker.on('failed', (job, err) => {
-      logger.warn({ err, stage, jobId: job?.id }, 'swarm job failed');
+      logger.warn({ err, ...jobFields(stage, job) }, 'swarm job failed');
       if (!job) return;
       opts.activity?.count('errors', job.data.agentId ?? null);
       // Out of retries: the job is a dead letter (kept in BullMQ's failed set); end its task (or publication) with
@@ -284,6 +346,18 @@ export function startSwarm(opts: SwarmOptions) {
     flush,
     /** Runs the reconciler now; resolves when it is done. */
     reconcile,
+    /**
+     * The system monitor's response here (reversible): 'shed' takes one job at a time per stage, 'paused' takes none
+     * (running jobs finish), 'normal' restores the configured concurrency.
+     */
+    async throttle(mode: 'normal' | 'shed' | 'paused'): Promise<void> {
+      throttled = mode;
+      for (const w of workers) {
+        w.concurrency = mode === 'normal' ? (opts.concurrency ?? 8) : 1;
+        if (mode === 'paused' && !w.isPaused()) await w.pause(true);
+        else if (mode !== 'paused' && w.isPaused()) await w.resume();
+      }
+    },
     /**
      * Graceful: no new jobs are taken, running ones finish (up to `graceMs`, default shutdownGraceMs or 25 s). Jobs
      * still running then are let go: their locks lapse and another process runs them again (every stage resumes

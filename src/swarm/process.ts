@@ -20,8 +20,14 @@ import { createRedisPublisher } from '../platform/pubsub/redis-publisher.js';
 import { createRedis } from '../platform/redis/redis.js';
 import { createSemanticStores } from '../platform/vector/lazy.js';
 import { type SwarmStage, startSwarm } from './engine.js';
+import { createWorkerObservability, type WorkerObservabilityOptions } from './observability.js';
 
-export function runStages(config: Config, stages: readonly SwarmStage[]) {
+/** `observability`: beside the API, count into its registry and leave the monitoring to it. */
+export function runStages(
+  config: Config,
+  stages: readonly SwarmStage[],
+  observability: Pick<WorkerObservabilityOptions, 'metrics' | 'monitor'> = {},
+) {
   const logger = createLogger(config.logLevel, { version: config.version });
   const db = createDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize });
   const llm = createLanguageModel(config.llm);
@@ -52,7 +58,16 @@ export function runStages(config: Config, stages: readonly SwarmStage[]) {
         stepUpWindowSeconds: config.auth.stepUpWindowSeconds,
       })
     : undefined;
+  const watch = createWorkerObservability(config, {
+    db,
+    logger,
+    publish,
+    role: stages.length === 1 ? `worker:${stages[0]}` : 'workers',
+    ...observability,
+  });
   const swarm = startSwarm({
+    metrics: watch.metrics,
+    tracing: watch.tracing,
     transfers,
     settlement: chain
       ? {
@@ -104,11 +119,19 @@ export function runStages(config: Config, stages: readonly SwarmStage[]) {
     shutdownGraceMs: config.shutdownGraceMs,
   });
   logger.info({ stages, llm: { provider: llm.provider, model: llm.model } }, 'swarm stages running');
+  const watching = watch
+    .start(swarm)
+    .catch((err: unknown) => logger.warn({ err }, 'worker observability did not start'));
   return {
     swarm,
     logger,
+    observability: watch,
+    /** Resolves once /metrics listens (when configured) and the monitor runs. */
+    watching,
     async close() {
+      await watching;
       await swarm.close();
+      await watch.close();
       await Promise.allSettled([db.$disconnect(), redis.quit(), vectors.close(), mcp.close()]);
     },
   };

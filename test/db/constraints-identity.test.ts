@@ -53,6 +53,8 @@ const CHECKS: { table: string; column: string; bad: unknown[]; good: unknown[] }
     bad: ['info', 'urgent', 'HIGH', ''],
     good: ['low', 'medium', 'high', 'critical'],
   },
+  // 0012: the escalation level of a system trigger's alert (spec escalation_procedures level_1 to level_3).
+  { table: 'security_alerts', column: 'level', bad: [0, 4, -1], good: [1, 2, 3] },
 ];
 
 describe('in psql, every CHECK constraint of the identity tables rejects a bad row', () => {

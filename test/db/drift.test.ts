@@ -92,8 +92,9 @@ describe('schema.prisma ↔ migrated database', () => {
     // 0001–0005: 83 columns, 8 foreign keys, 30 indexes; 0006: 78, 6 and 19 (9 primary keys, 4 UNIQUE, 6 indexes);
     // 0007: 23 (goals 11, outbox 8, tasks 4), 2 and 6 (2 primary keys, 1 UNIQUE, 3 indexes); 0008: 20 (publications
     // 15, webhook_deliveries 4, goals 1), 2 and 7 (2 primary keys, 2 UNIQUE, 3 indexes); 0010: 42 (transfers 21,
-    // wallet_keys 6, transactions 15), 7 and 10 (2 primary keys, 4 UNIQUE, 4 indexes); 0011: 4 indexes for retention.
-    expect([columnCount, expected.foreignKeys.size, expected.indexes.size]).toEqual([246, 25, 76]);
+    // wallet_keys 6, transactions 15), 7 and 10 (2 primary keys, 4 UNIQUE, 4 indexes); 0011: 4 indexes for retention;
+    // 0012: 2 columns (security_alerts level and resolved_at).
+    expect([columnCount, expected.foreignKeys.size, expected.indexes.size]).toEqual([248, 25, 76]);
   });
 
   it('reports each difference of a deliberately altered schema precisely', () => {

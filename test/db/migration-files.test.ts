@@ -39,6 +39,7 @@ SELECT $$a;b$$, a$b FROM t;
       ['0009_change_notifications', true, 14, undefined],
       ['0010_wallet_keys_and_transfers', true, 14, undefined],
       ['0011_retention', true, 5, undefined],
+      ['0012_system_alerts', true, 2, undefined],
     ]);
   });
 });

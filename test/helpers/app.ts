@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type App, createApp } from '../../src/app.js';
+import { type App, type AppOptions, createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { AccessAttributes } from '../../src/domain/auth/principal.js';
 import type { Role } from '../../src/domain/auth/roles.js';
@@ -53,7 +53,10 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: Pick<AppOptions, 'observability' | 'logger'> = {},
+): Promise<TestApp> {
   const database = await createTestDatabase();
   const vectorDir = mkdtempSync(join(tmpdir(), 'chimera-vectors-'));
   const config = loadConfig({
@@ -81,10 +84,12 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     RESPONSE_CACHE: 'false',
     // Each test file's own vector store (LanceDB files), removed with the app.
     VECTOR_STORE_DIR: vectorDir,
+    // The system monitor ticks only when a test asks (app.observability.monitor.tick()): no alert appears by itself.
+    MONITOR_INTERVAL_MS: '0',
     ...env,
   });
   const statements: string[] = [];
-  const app = createApp(config, { onQuery: (sql) => statements.push(sql) });
+  const app = createApp(config, { ...options, onQuery: (sql) => statements.push(sql) });
 
   let users = 0;
   const signIn: TestApp['signIn'] = async (roles, opts = {}) => {

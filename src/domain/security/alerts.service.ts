@@ -1,5 +1,7 @@
 // Security alerts (spec "Escalation Triggers"): stored, published to subscribers (super_admins), and optionally
-// POSTed to an on-call webhook. A failing webhook never blocks the request that raised the alert.
+// POSTed to an on-call webhook. A failing webhook never blocks the request that raised the alert. The system
+// triggers (src/domain/operations/system-monitor.ts) raise theirs here too, with an escalation level, and resolve
+// them when their condition is over; the webhook hears { source, event: 'raised' | 'resolved', alert }.
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { Database } from '../../platform/db/prisma.js';
 
@@ -8,13 +10,32 @@ export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
 
 export const SECURITY_ALERTS_TOPIC = 'security:alerts';
 
+export const SYSTEM_ALERT_KINDS = [
+  'system_error_rate',
+  'system_response_time',
+  'system_memory',
+  'system_database',
+] as const;
+export type SystemAlertKind = (typeof SYSTEM_ALERT_KINDS)[number];
+
 export interface AlertInput {
-  kind: 'account_locked' | 'privilege_escalation_attempt' | 'restricted_resource_access' | 'refresh_token_reuse';
+  kind:
+    | 'account_locked'
+    | 'privilege_escalation_attempt'
+    | 'restricted_resource_access'
+    | 'refresh_token_reuse'
+    | SystemAlertKind;
   severity: AlertSeverity;
   message: string;
   userId?: string | null;
   details?: Record<string, unknown>;
+  /** The spec's escalation level (1-3), for the system triggers. */
+  level?: 1 | 2 | 3;
+  /** Stored already resolved (a system alert recorded only after its condition was over: the database was down). */
+  resolvedAt?: Date;
 }
+
+export type AlertEvent = 'raised' | 'resolved';
 
 export interface AlertsDeps {
   db: Database;
@@ -36,8 +57,16 @@ async function defaultPostWebhook(url: string, body: unknown): Promise<void> {
 
 export function createAlertService(deps: AlertsDeps) {
   const post = deps.postWebhook ?? defaultPostWebhook;
+  /** POSTs to the on-call webhook (when configured); resolves once it answered or failed (reported, not thrown). */
+  const notify = async (event: AlertEvent, alert: unknown): Promise<void> => {
+    if (!deps.webhookUrl) return;
+    await post(deps.webhookUrl, { source: 'chimera', event, alert }).catch((err: unknown) =>
+      deps.onWebhookError?.(err),
+    );
+  };
   return {
-    async raise(input: AlertInput) {
+    /** Stores the alert, streams it, and (unless `notify: false`) sends it to the webhook without waiting. */
+    async raise(input: AlertInput, opts: { notify?: boolean } = {}) {
       const alert = await deps.db.securityAlert.create({
         data: {
           kind: input.kind,
@@ -45,15 +74,36 @@ export function createAlertService(deps: AlertsDeps) {
           message: input.message,
           userId: input.userId ?? null,
           details: (input.details ?? {}) as Prisma.InputJsonObject,
+          level: input.level ?? null,
+          resolvedAt: input.resolvedAt ?? null,
         },
       });
       deps.publish(SECURITY_ALERTS_TOPIC, { id: alert.id });
-      if (deps.webhookUrl) {
-        const url = deps.webhookUrl;
-        void post(url, { source: 'chimera', alert }).catch((err: unknown) => deps.onWebhookError?.(err));
+      if (opts.notify !== false) void notify('raised', alert);
+      return alert;
+    },
+
+    /**
+     * Records that an alert's condition is over (once: a resolved alert stays as it was) and, unless `notify: false`,
+     * tells the webhook. `resolution` is kept in details.resolution.
+     */
+    async resolve(id: string, resolution: Record<string, unknown>, opts: { notify?: boolean } = {}) {
+      const open = await deps.db.securityAlert.findUniqueOrThrow({ where: { id } });
+      if (open.resolvedAt) return open;
+      const details = { ...(open.details as Prisma.JsonObject), resolution } as Prisma.InputJsonObject;
+      const { count } = await deps.db.securityAlert.updateMany({
+        where: { id, resolvedAt: null },
+        data: { resolvedAt: new Date(), details },
+      });
+      const alert = await deps.db.securityAlert.findUniqueOrThrow({ where: { id } });
+      if (count === 1) {
+        deps.publish(SECURITY_ALERTS_TOPIC, { id });
+        if (opts.notify !== false) void notify('resolved', alert);
       }
       return alert;
     },
+
+    notify,
 
     list: (args: { unacknowledgedOnly?: boolean; take?: number; skip?: number; cursor?: { id: string } }) =>
       deps.db.securityAlert.findMany({

@@ -43,6 +43,7 @@ export async function deadLetter(deps: SwarmDeps & { db: Database }, letter: Dea
         return task.goalId ? failGoal(tx, task.goalId, `Task ${task.id} failed: ${letter.reason}`) : [];
       });
       if (ended) {
+        deps.recordTaskOutcome?.({ taskType: task.taskType, outcome: 'failed' });
         announceTask(deps, task);
         for (const id of ended) announceTask(deps, { id, agentId: task.agentId });
         return;

@@ -27,7 +27,12 @@ export interface SwarmActivity {
   count(counter: SwarmCounter, agentId: string | null): void;
 }
 
+/** How a task was decided: by the Judge (completed, retried, escalated to a person, rejected) or dead-lettered. */
+export type TaskOutcome = 'completed' | 'retried' | 'escalated' | 'rejected' | 'failed';
+
 export interface SwarmDeps {
+  /** Counts each task decision (the process's metrics); absent: not counted. */
+  recordTaskOutcome?: (r: { taskType: string; outcome: TaskOutcome }) => void;
   /** Announces changes to subscribers on every API node; absent in processes that announce nothing. */
   publish?: Publish;
   /** Records agent state and the hourly counters; absent where nobody watches. */

@@ -17,16 +17,21 @@ export interface JobMessage {
   payload: Prisma.InputJsonObject;
 }
 
-/** What every job carries besides its subject: the agent (for error counts) and the priority (for BullMQ). */
+/**
+ * What every job carries besides its subject: the agent (for error counts), the priority (for BullMQ) and, for a
+ * task, its goal (for the job's log lines).
+ */
 interface Subject {
   id: string;
   agentId?: string | null;
   priority?: string | null;
+  goalId?: string | null;
 }
 const extras = (s: Subject) => ({
   ...(s.agentId ? { agentId: s.agentId } : {}),
   ...(s.priority ? { priority: s.priority } : {}),
 });
+const goalOf = (s: Subject) => (s.goalId ? { goalId: s.goalId } : {});
 
 /** Plans a goal. */
 export const planJob = (goal: Subject): JobMessage => ({
@@ -42,14 +47,14 @@ export const planJob = (goal: Subject): JobMessage => ({
 export const workJob = (task: Subject, attempt: number): JobMessage => ({
   topic: WORKER_TOPIC,
   dedupeKey: `work:${task.id}:${attempt}`,
-  payload: { taskId: task.id, attempt, ...extras(task) },
+  payload: { taskId: task.id, attempt, ...extras(task), ...goalOf(task) },
 });
 
 /** Judges what attempt `attempt` of a task produced. */
 export const judgeJob = (task: Subject, attempt: number): JobMessage => ({
   topic: JUDGE_TOPIC,
   dedupeKey: `judge:${task.id}:${attempt}`,
-  payload: { taskId: task.id, attempt, ...extras(task) },
+  payload: { taskId: task.id, attempt, ...extras(task), ...goalOf(task) },
 });
 
 /** Takes an approved transfer to the chain and follows it to its last confirmation (one job per transfer). */

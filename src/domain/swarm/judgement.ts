@@ -50,7 +50,7 @@ export interface Verdict {
 export async function releaseDependents(tx: Tx, goalId: string) {
   const tasks = await tx.task.findMany({
     where: { goalId },
-    select: { id: true, agentId: true, status: true, dependsOn: true, priority: true },
+    select: { id: true, agentId: true, goalId: true, status: true, dependsOn: true, priority: true },
   });
   const complete = new Set(tasks.filter((t) => t.status === 'complete').map((t) => t.id));
   for (const t of tasks) {
@@ -265,6 +265,8 @@ export async function judgeTask(deps: JudgeDeps, taskId: string) {
     return true;
   });
   if (applied) {
+    const outcomes = { approve: 'completed', retry: 'retried', escalate: 'escalated', reject: 'rejected' } as const;
+    deps.recordTaskOutcome?.({ taskType: task.taskType, outcome: outcomes[decision] });
     announceTask(deps, task);
     for (const id of ended) announceTask(deps, { id, agentId: task.agentId });
     if (decision === 'approve') {

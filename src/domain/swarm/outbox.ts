@@ -13,11 +13,41 @@ export interface OutboxMessage {
   dedupeKey: string;
 }
 
+/** The job-data key that carries the enqueuer's trace context (W3C traceparent/tracestate) to the process running it. */
+export const TRACE_KEY = '_trace';
+
+/** W3C trace context. */
+export interface TraceContext {
+  traceparent: string;
+  tracestate?: string;
+}
+
+let traceContext: () => TraceContext | undefined = () => undefined;
+
+/**
+ * Where enqueue reads the active trace context from (the process's tracing, when traces are on): each message
+ * written inside a traced operation or job carries it, so the job continues the same trace.
+ */
+export function useTraceContext(read: () => TraceContext | undefined): void {
+  traceContext = read;
+}
+
 export async function enqueue(
   tx: Pick<Tx, 'outboxMessage'>,
   message: { topic: string; payload: Prisma.InputJsonValue; dedupeKey: string },
 ): Promise<void> {
-  await tx.outboxMessage.create({ data: message, select: { id: true } });
+  const trace = traceContext();
+  const payload =
+    trace && message.payload && typeof message.payload === 'object' && !Array.isArray(message.payload)
+      ? {
+          ...(message.payload as Prisma.InputJsonObject),
+          [TRACE_KEY]: {
+            traceparent: trace.traceparent,
+            ...(trace.tracestate ? { tracestate: trace.tracestate } : {}),
+          },
+        }
+      : message.payload;
+  await tx.outboxMessage.create({ data: { ...message, payload }, select: { id: true } });
 }
 
 export interface RelayDeps {

@@ -89,6 +89,8 @@ export function responseCachePlugin(opts: {
   /** Resolves once the writes committed so far have invalidated what they change (the change feed's barrier). */
   afterWrite: () => Promise<void>;
   onError?: (err: unknown) => void;
+  /** Each lookup of a cacheable operation: answered from the cache (hit) or not (miss). */
+  onLookup?: (result: 'hit' | 'miss') => void;
 }): Plugin<WithRequest> {
   const infos = new WeakMap<Request, CacheInfo>();
   const etags = new WeakMap<Request, string>();
@@ -129,6 +131,7 @@ export function responseCachePlugin(opts: {
         record(ctx.request, bypass); // Redis is not answering: serve uncached.
         return;
       }
+      opts.onLookup?.(hit ? 'hit' : 'miss');
       if (hit) {
         record(ctx.request, {
           status: 'HIT',

@@ -10,7 +10,7 @@ export const SecurityAlert = builder.prismaNode('SecurityAlert', {
   id: { field: 'id' },
   nullable: true,
   description:
-    'Raised by an escalation trigger: account lockout, privilege escalation, restricted access, token reuse.',
+    'Raised by an escalation trigger: account lockout, privilege escalation, restricted access, token reuse, and the system triggers (error rate, response time, memory, database connection failures).',
   fields: (t) => ({
     kind: t.exposeString('kind'),
     severity: t.field({ type: AlertSeverity, resolve: (a) => a.severity as (typeof ALERT_SEVERITIES)[number] }),
@@ -19,6 +19,16 @@ export const SecurityAlert = builder.prismaNode('SecurityAlert', {
     details: t.expose('details', { type: 'JSON' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     acknowledgedAt: t.expose('acknowledgedAt', { type: 'DateTime', nullable: true }),
+    level: t.exposeInt('level', {
+      nullable: true,
+      description:
+        "The spec's escalation level (1: automated response + on-call, 2: + temporary restrictions, 3: + out of rotation) of a system trigger's alert.",
+    }),
+    resolvedAt: t.expose('resolvedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: "When a system trigger's condition was over (null while it holds, and for security alerts).",
+    }),
   }),
 });
 
@@ -56,7 +66,7 @@ builder.subscriptionType({});
 builder.subscriptionFields((t) => ({
   securityAlerts: t.prismaField({
     type: 'SecurityAlert',
-    description: 'Every new security alert, live (super_admin).',
+    description: 'Every new security alert, live, and a system alert again when it resolves (super_admin).',
     subscribe: (_r, _a, ctx) => ctx.pubsub.subscribe(SECURITY_ALERTS_TOPIC),
     resolve: (query, payload: { id: string }, _a, ctx) =>
       ctx.db.securityAlert.findUniqueOrThrow({ ...query, where: { id: payload.id } }),

@@ -106,6 +106,8 @@ export async function authenticateRequest(
   } catch (err) {
     const known = toClientError(err);
     if (!known) throw err;
+    // A dependency being down is not the caller's fault: keep its 503.
+    if (known.extensions.code === 'SERVICE_UNAVAILABLE') throw known;
     throw new GraphQLError(known.message, { extensions: { ...known.extensions, http: { status: 401 } } });
   }
 }

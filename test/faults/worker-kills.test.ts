@@ -14,6 +14,8 @@ type Stage = 'planner' | 'worker' | 'judge';
 const STAGES: Stage[] = ['planner', 'worker', 'judge'];
 const KILLS = FULL ? 60 : 10;
 const GOALS = FULL ? 24 : 4;
+// The agent's hourly task budget (50 by default) is not under test: the full run submits more than that.
+const LIMITS = { SWARM_TASKS_PER_AGENT_PER_HOUR: '100000' };
 
 let t: TestApp;
 let agentId: string;
@@ -23,7 +25,7 @@ const all: StageProcess[] = [];
 
 beforeAll(async () => {
   console.info(`[faults] worker-kills seed=${SEED} mode=${FULL ? 'full' : 'quick'} (${replay()})`);
-  t = await startTestApp();
+  t = await startTestApp(LIMITS);
   agentId = (await seedDemo(t.app.db)).agentId;
   reviewer = await t.signIn(['content_reviewer']);
 });
@@ -35,7 +37,7 @@ afterAll(async () => {
 });
 
 async function start(stage: Stage): Promise<StageProcess> {
-  const p = spawnStage(t, stage);
+  const p = spawnStage(t, stage, LIMITS);
   all.push(p);
   live.set(stage, p);
   await p.ready;

@@ -5,7 +5,6 @@
 // it returns the API answers again without a restart, and every goal still ends with one completion per task.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,19 +15,10 @@ import { MIGRATIONS_DIR } from '../helpers/db-names.js';
 import { gid, uuidOf } from '../helpers/fixtures.js';
 import { type StageProcess, spawnStage } from '../helpers/processes.js';
 import { eventually } from '../helpers/ws-client.js';
-import { FULL, replay, SEED } from './seed.js';
+import { FULL, freePort, replay, SEED } from './seed.js';
 
 const BIN = '/usr/lib/postgresql/15/bin';
 const RESTARTS = FULL ? 3 : 1;
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const address = srv.address();
-  await new Promise((r) => srv.close(r));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 let dir = '';
 let port = 0;

@@ -4,25 +4,15 @@
 // lock and counter is gone, and the reconciler must rebuild the work from PostgreSQL. While Redis is down the API
 // must answer in bounded time (request timeouts detect hangs), and recover without a restart.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../prisma/seed.js';
 import { codes, type Identity, startTestApp, type TestApp } from '../helpers/app.js';
 import { gid, uuidOf } from '../helpers/fixtures.js';
 import { type StageProcess, spawnStage } from '../helpers/processes.js';
 import { eventually, within } from '../helpers/ws-client.js';
-import { FULL, replay, SEED } from './seed.js';
+import { FULL, freePort, replay, SEED } from './seed.js';
 
 const RESTARTS = FULL ? 3 : 1;
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const address = srv.address();
-  await new Promise((r) => srv.close(r));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 let port = 0;
 let redis: ChildProcess | undefined;

@@ -1,6 +1,9 @@
-// Seeded randomness and mode for the fault suite. CHIMERA_FAULTS=full runs the long version; CHIMERA_FAULTS_SEED
-// replays a run (the seed is printed at the start and in every failure message).
-export const FULL = process.env.CHIMERA_FAULTS === 'full';
+// Seeded randomness, mode and ports for the fault suite. CHIMERA_FAULTS_MODE=full runs the long version (not
+// CHIMERA_FAULTS, which arms the application's own crash points); CHIMERA_FAULTS_SEED replays a run (the seed is
+// printed at the start and in every failure message).
+import { createServer } from 'node:net';
+
+export const FULL = process.env.CHIMERA_FAULTS_MODE === 'full';
 export const SEED = Number(process.env.CHIMERA_FAULTS_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
 /** mulberry32: small, fast, good enough to pick kill points reproducibly. */
@@ -15,4 +18,14 @@ export function rng(seed: number): () => number {
   };
 }
 
-export const replay = () => `replay with CHIMERA_FAULTS_SEED=${SEED}${FULL ? ' CHIMERA_FAULTS=full' : ''}`;
+export const replay = () => `replay with CHIMERA_FAULTS_SEED=${SEED}${FULL ? ' CHIMERA_FAULTS_MODE=full' : ''}`;
+
+/** A loopback port nobody listens on right now (for a private server restarted on the same port). */
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const address = srv.address();
+  await new Promise((r) => srv.close(r));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}

@@ -1,7 +1,7 @@
 // Fault injection: the Planner, Worker and Judge run as real processes (workers/*.ts) and are SIGKILLed again and
 // again at seeded random moments while goals flow, each restarted right after. Afterwards every goal is final, no
 // task is lost, every attempt ran once and every task has exactly one completion audit.
-// Quick mode (default, in `npm test`): ~10 kills. Full mode (CHIMERA_FAULTS=full): ≥ 50 kills, more goals.
+// Quick mode (default, in `npm test`): ~10 kills. Full mode (CHIMERA_FAULTS_MODE=full): ≥ 50 kills, more goals.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../prisma/seed.js';
 import { codes, type Identity, startTestApp, type TestApp } from '../helpers/app.js';

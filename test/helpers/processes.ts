@@ -28,7 +28,7 @@ export const FAST_SWARM_ENV = {
 
 export function spawnStage(
   t: TestApp,
-  stage: 'planner' | 'worker' | 'judge' | 'chain' | 'maintenance',
+  stage: 'planner' | 'worker' | 'judge' | 'publish' | 'chain' | 'maintenance',
   env: Record<string, string> = {},
 ): StageProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', `workers/${stage}.ts`], {

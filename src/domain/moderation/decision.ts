@@ -59,7 +59,11 @@ export function lowConfidenceCheck(moderation: number, content: number | undefin
   const confidence = Math.min(moderation, content ?? 1);
   const stats: Record<string, number> = { moderationConfidence: moderation, reviewBelow: REVIEW_BELOW_CONFIDENCE };
   if (content !== undefined) stats.contentConfidence = content;
-  return makeCheck('low_confidence', 'human_review', 1 - confidence, THRESHOLDS.low_confidence, { stats });
+  const check = makeCheck('low_confidence', 'human_review', 1 - confidence, THRESHOLDS.low_confidence, { stats });
+  // The trigger is strict (confidence exactly 0.7 does not need a person), and decided on the confidence itself:
+  // 1 − 0.7 is 0.30000000000000004 in floating point, and the score is rounded, so score ≥ threshold would also
+  // flag 0.7 and anything that rounds onto 0.3 (found by test/fuzz/properties/moderation.test.ts).
+  return { ...check, flagged: confidence < REVIEW_BELOW_CONFIDENCE };
 }
 
 /** The sensitive subcategories a flagged check stands for (escalation rules; the topics above their threshold). */

@@ -113,7 +113,7 @@ describe('moveTask against the database', () => {
           let state: TaskStatus = 'pending';
           let version = task.version;
           for (const e of events) {
-            const from = e.staleFrom ?? state;
+            const from: TaskStatus = e.staleFrom ?? state;
             const expectedVersion = e.staleVersion ? version - 1 : version;
             const before = await t.app.db.task.findUniqueOrThrow({ where: { id: task.id } });
             let outcome: number | null | ConflictError;

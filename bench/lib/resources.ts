@@ -1,5 +1,6 @@
 // What a benchmark run creates and must remove whatever happens: a database of its own, Redis keys under a prefix
 // of its own, and the servers and clients it starts. Cleanups run last-in first-out, each bounded in time, once.
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { migrate } from '../../src/platform/db/migrator.js';
@@ -68,4 +69,15 @@ export function benchRedis(cleanup: Cleanup, url: string): Redis {
   redis.on('error', () => undefined);
   cleanup.add('close the bench Redis client', () => redis.quit().catch(() => redis.disconnect()));
   return redis;
+}
+
+/** Resident set size of a process in KiB (VmRSS in /proc/<pid>/status), or NaN where there is no /proc. */
+export async function rssKib(pid: number): Promise<number> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+    return m ? Number(m[1]) : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
 }

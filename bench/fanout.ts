@@ -196,8 +196,8 @@ async function seedTasks(world: BenchWorld, count: number): Promise<{ agentId: s
 export async function runFanout(options: Partial<FanoutOptions> = {}): Promise<FanoutResult> {
   const opts: FanoutOptions = { ...FANOUT_DEFAULTS, ...options };
   const cleanup = new Cleanup();
-  pinLoadGenerator();
   const started = machine();
+  const unpin = pinLoadGenerator();
   try {
     const world = await createWorld(cleanup, 'fanout');
     const { agentId, taskIds } = await seedTasks(world, opts.events + 1);
@@ -243,6 +243,7 @@ export async function runFanout(options: Partial<FanoutOptions> = {}): Promise<F
     };
   } finally {
     await cleanup.run();
+    unpin();
   }
 }
 

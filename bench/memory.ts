@@ -25,6 +25,7 @@ import {
 } from './lib/memory-report.js';
 import { renderJson } from './lib/report.js';
 import { Cleanup } from './lib/resources.js';
+import { isMain } from './lib/script.js';
 import { summarize } from './lib/stats.js';
 
 const DIM = 512;
@@ -38,7 +39,7 @@ const DEFAULTS = { sizes: [10_000, 100_000], queries: 200, unfilteredQueries: 30
 /** Clustered vectors: this many topic directions; each vector has cosine ≈ 0.6 with its topic's. */
 const TOPICS = 256;
 const TOPIC_NOISE = 0.059;
-type VectorShape = 'clustered' | 'uniform';
+export type VectorShape = 'clustered' | 'uniform';
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const MODEL = { provider: 'offline' as const, model: 'bench-synthetic', dimension: DIM };
 
@@ -323,21 +324,21 @@ async function benchSize(
   };
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      sizes: { type: 'string', default: DEFAULTS.sizes.join(',') },
-      queries: { type: 'string', default: String(DEFAULTS.queries) },
-      vectors: { type: 'string', default: 'clustered' },
-    },
-  });
-  const shape = values.vectors as VectorShape;
-  if (shape !== 'clustered' && shape !== 'uniform') throw new Error('--vectors is clustered or uniform');
-  const sizes = values.sizes.split(',').map(Number);
-  const queries = Number(values.queries);
-  if (sizes.some((s) => !Number.isInteger(s) || s < 100) || !Number.isInteger(queries) || queries < 1) {
-    throw new Error('--sizes takes integers ≥ 100 (comma-separated), --queries a positive integer');
-  }
+export interface MemoryOptions {
+  sizes: number[];
+  queries: number;
+  vectors: VectorShape;
+}
+
+export const MEMORY_DEFAULTS: MemoryOptions = {
+  sizes: DEFAULTS.sizes,
+  queries: DEFAULTS.queries,
+  vectors: 'clustered',
+};
+
+/** One memory benchmark run: embedding throughput, then each size (its temp store removed before the next). */
+export async function runMemoryBench(options: Partial<MemoryOptions> = {}): Promise<MemoryBenchResult> {
+  const { sizes, queries, vectors: shape } = { ...MEMORY_DEFAULTS, ...options };
   log(`${os.availableParallelism()} cores, load average ${os.loadavg()[0]?.toFixed(2)}`);
   const started = performance.now();
   const loadAverage1m = os.loadavg()[0] ?? 0;
@@ -373,6 +374,25 @@ async function main(): Promise<void> {
     embeddings,
     sizes: results,
   };
+  return result;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      sizes: { type: 'string', default: DEFAULTS.sizes.join(',') },
+      queries: { type: 'string', default: String(DEFAULTS.queries) },
+      vectors: { type: 'string', default: 'clustered' },
+    },
+  });
+  const shape = values.vectors as VectorShape;
+  if (shape !== 'clustered' && shape !== 'uniform') throw new Error('--vectors is clustered or uniform');
+  const sizes = values.sizes.split(',').map(Number);
+  const queries = Number(values.queries);
+  if (sizes.some((s) => !Number.isInteger(s) || s < 100) || !Number.isInteger(queries) || queries < 1) {
+    throw new Error('--sizes takes integers ≥ 100 (comma-separated), --queries a positive integer');
+  }
+  const result = await runMemoryBench({ sizes, queries, vectors: shape });
   const markdown = renderMemoryMarkdown(result);
   process.stdout.write(`\n${markdown}\n`);
   await mkdir(new URL('./results/', import.meta.url), { recursive: true });
@@ -381,10 +401,12 @@ async function main(): Promise<void> {
   log('wrote bench/results/memory.md and bench/results/memory.json');
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  },
-);
+if (isMain(import.meta.url)) {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -102,11 +102,11 @@ function countContent(body: unknown): number {
   return agents.reduce((n, a) => n + a.node.tasks.edges.reduce((m, t) => m + t.node.contents.length, 0), 0);
 }
 
-export async function runNested(options: Partial<NestedOptions> = {}, parent?: Cleanup): Promise<NestedResult> {
+export async function runNested(options: Partial<NestedOptions> = {}): Promise<NestedResult> {
   const opts: NestedOptions = { ...NESTED_DEFAULTS, ...options };
   const cleanup = new Cleanup();
-  pinLoadGenerator();
   const started = machine();
+  const unpin = pinLoadGenerator();
   try {
     const world = await createWorld(cleanup, 'nested');
     await seed(world, opts);
@@ -167,7 +167,7 @@ export async function runNested(options: Partial<NestedOptions> = {}, parent?: C
     };
   } finally {
     await cleanup.run();
-    void parent;
+    unpin();
   }
 }
 

@@ -139,8 +139,8 @@ export function workerStages(): string[] {
 export async function runRss(options: Partial<RssOptions> = {}): Promise<RssResult> {
   const opts: RssOptions = { ...RSS_DEFAULTS, ...options };
   const cleanup = new Cleanup();
-  pinLoadGenerator();
   const started = machine();
+  const unpin = pinLoadGenerator();
   try {
     // The baseline first, on a quiet machine.
     const bare = await start('bare node:http', ['-e', BARE_SERVER], {}, 'listening', cleanup);
@@ -204,6 +204,7 @@ export async function runRss(options: Partial<RssOptions> = {}): Promise<RssResu
     return result;
   } finally {
     await cleanup.run();
+    unpin();
   }
 }
 

@@ -28,6 +28,7 @@ import { startBareChains } from './lib/bare-chain.js';
 import { cpuSnapshot, cpuUse } from './lib/cpu.js';
 import { renderJson, renderMarkdown, type StageTimes, type SwarmBenchResult } from './lib/report.js';
 import { benchRedis, Cleanup, createMigratedDatabase, deleteKeys } from './lib/resources.js';
+import { isMain } from './lib/script.js';
 import { runLimited, type Summary, sleep, summarize, within } from './lib/stats.js';
 
 /**
@@ -67,7 +68,7 @@ const GOAL_DESCRIPTION = "Post about this week's top trend in our voice";
 const SUBMIT_PARALLELISM = 8;
 /** startSwarm's default (workers/*.ts pass none), passed explicitly so the report states it. */
 const RELAY_INTERVAL_MS = 100;
-const DEFAULTS = { goals: 200, warmup: 20 };
+export const SWARM_DEFAULTS = { goals: 200, warmup: 20 };
 /** Baseline batches of N chains; the report uses the median batch. */
 const BASELINE_BATCHES = 3;
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
@@ -76,14 +77,14 @@ const SUBMIT = 'mutation ($i: SubmitGoalInput!) { submitGoal(input: $i) { id sta
 const LOGIN = 'mutation ($i: LoginInput!) { login(input: $i) { accessToken } }';
 const UPDATES = 'subscription ($a: ID) { taskUpdated(agentId: $a) { id status goal { id status } } }';
 
-interface Options {
+export interface SwarmOptions {
   goals: number;
   warmup: number;
   /** Overrides BENCH_ENV.SWARM_CONCURRENCY. */
   concurrency: number | undefined;
 }
 
-function parseOptions(argv: string[]): Options {
+function parseOptions(argv: string[]): SwarmOptions {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -98,7 +99,7 @@ function parseOptions(argv: string[]): Options {
     process.stdout.write('Usage: npm run bench:swarm [-- --goals N] [--warmup W] [--concurrency C]\n');
     process.exit(0);
   }
-  const int = (name: keyof Options, min: number): number | undefined => {
+  const int = (name: keyof SwarmOptions, min: number): number | undefined => {
     const raw = values[name];
     if (raw === undefined) return undefined;
     const n = Number(raw);
@@ -106,8 +107,8 @@ function parseOptions(argv: string[]): Options {
     return n;
   };
   return {
-    goals: int('goals', 1) ?? DEFAULTS.goals,
-    warmup: int('warmup', 0) ?? DEFAULTS.warmup,
+    goals: int('goals', 1) ?? SWARM_DEFAULTS.goals,
+    warmup: int('warmup', 0) ?? SWARM_DEFAULTS.warmup,
     concurrency: int('concurrency', 1),
   };
 }
@@ -299,7 +300,7 @@ async function waitForSubscriber(redis: ReturnType<typeof benchRedis>, channel: 
   }
 }
 
-async function run(opts: Options, cleanup: Cleanup): Promise<SwarmBenchResult> {
+async function run(opts: SwarmOptions, cleanup: Cleanup): Promise<SwarmBenchResult> {
   const loadAverage1m = os.loadavg()[0] ?? Number.NaN;
   const runId = `${Date.now()}_${randomBytes(4).toString('hex')}`;
   const where = servers();
@@ -571,6 +572,17 @@ async function run(opts: Options, cleanup: Cleanup): Promise<SwarmBenchResult> {
   };
 }
 
+/** One swarm benchmark run with its own world, everything it made removed before it resolves. */
+export async function runSwarmBench(options: Partial<SwarmOptions> = {}): Promise<SwarmBenchResult> {
+  const opts: SwarmOptions = { ...SWARM_DEFAULTS, concurrency: undefined, ...options };
+  const cleanup = new Cleanup();
+  try {
+    return await run(opts, cleanup);
+  } finally {
+    await cleanup.run();
+  }
+}
+
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   const cleanup = new Cleanup();
@@ -594,10 +606,12 @@ async function main(): Promise<void> {
   process.stderr.write('bench: wrote bench/results/swarm.md and bench/results/swarm.json\n');
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  },
-);
+if (isMain(import.meta.url)) {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -16,12 +16,16 @@ export const hasTaskset: boolean = (() => {
   }
 })();
 
-let pinnedSelf = false;
-/** Moves this process (the load generator and clients) to core 1, once. */
-export function pinLoadGenerator(): void {
-  if (!hasTaskset || pinnedSelf) return;
-  execFileSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
-  pinnedSelf = true;
+/**
+ * Moves this process (every thread: the load generator and clients) to core 1. Returns the undo, which gives it
+ * every core back (bench/run.ts runs in-process benches, the swarm and memory ones, unpinned).
+ */
+export function pinLoadGenerator(): () => void {
+  if (!hasTaskset) return () => undefined;
+  execFileSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' });
+  return () => {
+    execFileSync('taskset', ['-a', '-cp', `0-${os.cpus().length - 1}`, String(process.pid)], { stdio: 'ignore' });
+  };
 }
 
 /** The command line that runs `command argv…` on core 0 (or unpinned without taskset). */

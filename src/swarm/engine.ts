@@ -27,7 +27,13 @@ import type { LanguageModel } from '../platform/llm/llm.js';
 import { type Logger, withLogContext } from '../platform/log/logger.js';
 import type { McpHub } from '../platform/mcp/hub.js';
 import type { Metrics } from '../platform/metrics/registry.js';
-import { createQueueConnection, createQueues, type QueueName, type RetryPolicy } from '../platform/queue/queues.js';
+import {
+  createQueueConnection,
+  createQueues,
+  DEFAULT_RETRY,
+  type QueueName,
+  type RetryPolicy,
+} from '../platform/queue/queues.js';
 import type { Tracing } from '../platform/tracing/tracing.js';
 import type { VectorStore } from '../platform/vector/vector-store.js';
 import {
@@ -36,6 +42,9 @@ import {
   maintenanceProcessor,
   scheduleMaintenance,
 } from './maintenance.js';
+
+/** BullMQ's reason for a job failed because its workers kept dying under it. */
+const STALLED_OUT = 'job stalled more than allowable limit';
 
 export const SWARM_STAGES = ['planner', 'worker', 'judge', 'publish', 'chain', 'maintenance'] as const;
 export type SwarmStage = (typeof SWARM_STAGES)[number];
@@ -249,6 +258,12 @@ export function startSwarm(opts: SwarmOptions) {
     );
   };
 
+  /** Why a job in the failed set died, for its dead letter. */
+  const deadReason = (job: Job<JobData>) =>
+    job.failedReason === STALLED_OUT
+      ? `its worker died while running it ${job.stalledCounter} times (${STALLED_OUT})`
+      : (job.failedReason ?? 'failed');
+
   const lockMs = opts.lockMs ?? 30_000;
   const connections: ReturnType<typeof createQueueConnection>[] = [];
   // The chain stage runs where a chain is configured; elsewhere its jobs wait for a process that has one.
@@ -262,6 +277,10 @@ export function startSwarm(opts: SwarmOptions) {
       concurrency: opts.concurrency ?? 8,
       lockDuration: lockMs,
       stalledInterval: lockMs,
+      // A job whose worker died under it (SIGKILL, OOM, a lost node) is put back; it may be orphaned as many times as
+      // it may fail. BullMQ's default (1) failed a job the second time its worker died — with attempts left, and
+      // without a 'failed' event here, so its task stayed pending for ever (found by test/faults/worker-kills).
+      maxStalledCount: opts.retry?.attempts ?? DEFAULT_RETRY.attempts,
     });
     worker.on('failed', (job, err) => {
       logger.warn({ err, ...jobFields(stage, job) }, 'swarm job failed');
@@ -318,9 +337,10 @@ export function startSwarm(opts: SwarmOptions) {
         // Money approved to move is never dropped: a settlement that gave up (the chain was down) starts again.
         await job.retry('failed');
         restored += 1;
-      } else if ((await job.isFailed()) && job.attemptsMade >= (job.opts.attempts ?? 1)) {
-        // Dead, but its dead letter was never recorded (the database was down when it died): record it now.
-        await recordDeadLetter(name as SwarmStage, job as Job<JobData>, job.failedReason ?? 'failed');
+      } else if (await job.isFailed()) {
+        // Dead while its work is outstanding: out of attempts when the database was down to record it, or orphaned by
+        // dying workers more often than maxStalledCount (BullMQ fails those without a 'failed' event). Record it now.
+        await recordDeadLetter(name as SwarmStage, job as Job<JobData>, deadReason(job));
       }
     }
     if (restored > 0) logger.warn({ restored }, 'reconciler re-enqueued work that the queues had lost');

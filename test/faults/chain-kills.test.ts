@@ -12,7 +12,7 @@ import { RECIPIENT_B, startTestChain, type TestChain } from '../helpers/chain.js
 import { gid, makeAgent, uuidOf } from '../helpers/fixtures.js';
 import { type StageProcess, spawnStage } from '../helpers/processes.js';
 import { eventually } from '../helpers/ws-client.js';
-import { FULL, replay, rng, SEED } from './seed.js';
+import { FULL, LONG_SESSIONS, replay, rng, SEED } from './seed.js';
 
 const TRANSFERS = FULL ? 40 : 8;
 const KILLS = FULL ? 30 : 6;
@@ -30,6 +30,7 @@ beforeAll(async () => {
   console.info(`[faults] chain-kills seed=${SEED} mode=${FULL ? 'full' : 'quick'} (${replay()})`);
   chain = await startTestChain();
   t = await startTestApp({
+    ...LONG_SESSIONS,
     BLOCKCHAIN_RPC_URL: chain.url,
     TRANSFER_RECIPIENTS: RECIPIENT_B,
     TRANSFER_DAILY_LIMIT_PER_AGENT: '100',

@@ -15,7 +15,7 @@ import { MIGRATIONS_DIR } from '../helpers/db-names.js';
 import { gid, uuidOf } from '../helpers/fixtures.js';
 import { type StageProcess, spawnStage } from '../helpers/processes.js';
 import { eventually } from '../helpers/ws-client.js';
-import { FULL, freePort, replay, SEED } from './seed.js';
+import { FULL, freePort, LONG_SESSIONS, replay, SEED } from './seed.js';
 
 const BIN = '/usr/lib/postgresql/15/bin';
 const RESTARTS = FULL ? 3 : 1;
@@ -55,7 +55,7 @@ beforeAll(async () => {
   startPg();
   url = `postgresql://postgres@127.0.0.1:${port}/postgres`;
   await migrate({ databaseUrl: url, migrationsDir: MIGRATIONS_DIR });
-  t = await startTestApp({ DATABASE_URL: url });
+  t = await startTestApp({ ...LONG_SESSIONS, DATABASE_URL: url });
   agentId = (await seedDemo(t.app.db)).agentId;
   await t.app.listen();
   reviewer = await t.signIn(['content_reviewer']);

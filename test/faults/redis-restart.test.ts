@@ -10,7 +10,7 @@ import { codes, type Identity, startTestApp, type TestApp } from '../helpers/app
 import { gid, uuidOf } from '../helpers/fixtures.js';
 import { type StageProcess, spawnStage } from '../helpers/processes.js';
 import { eventually, within } from '../helpers/ws-client.js';
-import { FULL, freePort, replay, SEED } from './seed.js';
+import { FULL, freePort, LONG_SESSIONS, replay, SEED } from './seed.js';
 
 const RESTARTS = FULL ? 3 : 1;
 
@@ -54,7 +54,7 @@ beforeAll(async () => {
   console.info(`[faults] redis-restart seed=${SEED} mode=${FULL ? 'full' : 'quick'} (${replay()})`);
   port = await freePort();
   await startRedis();
-  t = await startTestApp({ REDIS_URL: `redis://127.0.0.1:${port}` });
+  t = await startTestApp({ ...LONG_SESSIONS, REDIS_URL: `redis://127.0.0.1:${port}` });
   agentId = (await seedDemo(t.app.db)).agentId;
   base = await t.app.listen();
   reviewer = await t.signIn(['content_reviewer']);

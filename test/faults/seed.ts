@@ -29,3 +29,6 @@ export async function freePort(): Promise<number> {
   if (address === null || typeof address === 'string') throw new Error('no port');
   return address.port;
 }
+
+/** A full run outlasts the 15-minute access token of the test's users: sessions are not under test here. */
+export const LONG_SESSIONS = { ACCESS_TOKEN_TTL_SECONDS: '7200' };

@@ -17,7 +17,7 @@ import { startTestApp, type TestApp } from '../helpers/app.js';
 import { gid } from '../helpers/fixtures.js';
 import { type StageProcess, spawnStage } from '../helpers/processes.js';
 import { eventually } from '../helpers/ws-client.js';
-import { FULL, freePort, replay, rng, SEED } from './seed.js';
+import { FULL, freePort, LONG_SESSIONS, replay, rng, SEED } from './seed.js';
 
 const CONTENTS = FULL ? 60 : 12;
 const PLATFORM_KILLS = FULL ? 12 : 3;
@@ -76,7 +76,7 @@ const sandboxPosts = async (): Promise<SandboxPost[]> =>
 beforeAll(async () => {
   console.info(`[faults] social-drop seed=${SEED} mode=${FULL ? 'full' : 'quick'} (${replay()})`);
   dir = mkdtempSync(join(tmpdir(), 'chimera-social-drop-'));
-  t = await startTestApp(ENV);
+  t = await startTestApp({ ...LONG_SESSIONS, ...ENV });
   await seedDemo(t.app.db);
   port = await freePort();
   social = await startSocial();

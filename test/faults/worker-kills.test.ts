@@ -8,14 +8,19 @@ import { codes, type Identity, startTestApp, type TestApp } from '../helpers/app
 import { gid, uuidOf } from '../helpers/fixtures.js';
 import { type StageProcess, spawnStage } from '../helpers/processes.js';
 import { eventually } from '../helpers/ws-client.js';
-import { FULL, replay, rng, SEED } from './seed.js';
+import { FULL, LONG_SESSIONS, replay, rng, SEED } from './seed.js';
 
 type Stage = 'planner' | 'worker' | 'judge';
 const STAGES: Stage[] = ['planner', 'worker', 'judge'];
 const KILLS = FULL ? 60 : 10;
 const GOALS = FULL ? 24 : 4;
-// The agent's hourly task budget (50 by default) is not under test: the full run submits more than that.
-const LIMITS = { SWARM_TASKS_PER_AGENT_PER_HOUR: '100000' };
+// The agent's hourly budgets (50 tasks, 100 external calls by default) are not under test: the full run needs more.
+// Over them, work waits for the hour's window (deferred, not lost) — longer than the test.
+const LIMITS = {
+  SWARM_TASKS_PER_AGENT_PER_HOUR: '100000',
+  SWARM_EXTERNAL_CALLS_PER_AGENT_PER_HOUR: '1000000',
+  SWARM_EXTERNAL_CALLS_PER_HOUR: '1000000',
+};
 
 let t: TestApp;
 let agentId: string;
@@ -25,7 +30,7 @@ const all: StageProcess[] = [];
 
 beforeAll(async () => {
   console.info(`[faults] worker-kills seed=${SEED} mode=${FULL ? 'full' : 'quick'} (${replay()})`);
-  t = await startTestApp(LIMITS);
+  t = await startTestApp({ ...LONG_SESSIONS, ...LIMITS });
   agentId = (await seedDemo(t.app.db)).agentId;
   reviewer = await t.signIn(['content_reviewer']);
 });

@@ -1,5 +1,6 @@
 // Redis losing the queues' jobs (a flush, a failover without persistence) loses no work: PostgreSQL says what is
 // outstanding, and the reconciler re-enqueues exactly the jobs that are missing, under their original ids.
+import { UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../prisma/seed.js';
@@ -141,5 +142,42 @@ describe('the reconciler', () => {
     expect(keys).toContain(`work:${blocker.id}:2`);
     expect(keys).toContain(`judge:${unjudged.id}:1`);
     for (const id of [first.id, blocked.id, judged.id, fresh.id]) expect(keys.join(' ')).not.toContain(id);
+  });
+
+  it('dead-letters a job BullMQ failed with attempts left (its workers kept dying under it): no task waits for ever', async () => {
+    await Promise.all(swarms.splice(0).map((s) => s.close())); // No stage may take the job but the one below.
+    const agent = await makeAgent(t.app.db, 'orphaned');
+    const task = await makeTask(t.app.db, agent.id, { updatedAt: new Date(Date.now() - 60_000) });
+    await t.app.db.$executeRaw`UPDATE tasks SET updated_at = now() - interval '1 minute' WHERE id = ${task.id}::uuid`;
+    const swarm = startTestSwarm(t, { stages: [] });
+    swarms.push(swarm);
+    await swarm.reconcile(); // The pending task gets its job…
+    // …which a worker takes and then loses, as BullMQ does once maxStalledCount is exceeded: failed, attempts left,
+    // no 'failed' event in any stage process.
+    const taker = new Worker('worker', null, {
+      connection: new Redis(t.app.config.redisUrl, { maxRetriesPerRequest: null }),
+      prefix: `${t.app.config.redisKeyPrefix}bull`,
+      autorun: false,
+    });
+    try {
+      await taker.waitUntilReady();
+      // (Other fixtures' jobs may come first; taken and left, they only wait for a lock to expire.)
+      let job: Awaited<ReturnType<typeof taker.getNextJob>>;
+      do job = await taker.getNextJob('dying-worker', { block: false });
+      while (job && job.id !== encodeURIComponent(`work:${task.id}:1`));
+      expect(job?.id).toBe(encodeURIComponent(`work:${task.id}:1`));
+      await job?.moveToFailed(new UnrecoverableError('job stalled more than allowable limit'), 'dying-worker');
+      expect(job?.attemptsMade).toBeLessThan(job?.opts.attempts ?? 0);
+    } finally {
+      await taker.close();
+    }
+
+    await swarm.reconcile();
+    const ended = await t.app.db.task.findUniqueOrThrow({ where: { id: task.id } });
+    expect(ended.status).toBe('failed');
+    expect(ended.result).toMatchObject({
+      error: { code: 'DEAD_LETTER', stage: 'worker', message: expect.stringContaining('its worker died') },
+    });
+    expect(await t.app.db.auditLog.count({ where: { action: 'task.dead_lettered', agentId: agent.id } })).toBe(1);
   });
 });

@@ -28,7 +28,9 @@ export interface RetryPolicy {
   backoffMs: number;
 }
 
-export function createQueues(url: string, keyPrefix: string, retry: RetryPolicy = { attempts: 5, backoffMs: 1_000 }) {
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, backoffMs: 1_000 };
+
+export function createQueues(url: string, keyPrefix: string, retry: RetryPolicy = DEFAULT_RETRY) {
   const connection = createQueueConnection(url);
   const prefix = `${keyPrefix}bull`;
   const queues = Object.fromEntries(

@@ -29,12 +29,12 @@ export type Profile = 'default' | 'quick' | 'smoke';
 
 const PROFILES = {
   default: {
-    http: { duration: 8, warmup: 2, connections: 32 },
-    nested: { duration: 8, warmup: 2, connections: 16 },
-    swarm: { goals: 100, warmup: 10 },
+    http: { duration: 5, warmup: 1, connections: 32 },
+    nested: { duration: 5, warmup: 1, connections: 16 },
+    swarm: { goals: 50, warmup: 5 },
     fanout: { subscribers: 1_000, events: 20 },
     memory: { sizes: [10_000, 100_000], queries: 50 } satisfies Partial<MemoryOptions>,
-    rss: { duration: 8, connections: 16 },
+    rss: { duration: 5, connections: 16 },
   },
   quick: {
     http: { duration: 2, warmup: 1, connections: 32 },

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const SUBSET = ['nested', 'fanout', 'memory'];
+const SUBSET = ['nested', 'fanout'];
 
 interface Row {
   figure: string;

@@ -38,7 +38,7 @@ const PROFILES = {
   },
   quick: {
     http: { duration: 2, warmup: 1, connections: 32 },
-    nested: { duration: 2, warmup: 1, connections: 16 },
+    nested: { duration: 3, warmup: 1, connections: 4 },
     swarm: { goals: 10, warmup: 2 },
     fanout: { subscribers: 1_000, events: 3 },
     memory: { sizes: [2_000], queries: 20 } satisfies Partial<MemoryOptions>,

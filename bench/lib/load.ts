@@ -35,9 +35,12 @@ export async function measureLoad(name: string, target: Target, opts: LoadOption
   };
   if (opts.warmup > 0) await autocannon({ ...request, duration: opts.warmup });
   const r = await autocannon({ ...request, duration: opts.duration });
+  // No request finished inside the window (each took longer than the run): there is no figure, not a zero one.
+  const none = r.requests.total === 0;
+  if (none) process.stderr.write(`${name}: no request completed in ${opts.duration} s: use a longer --duration\n`);
   const s: LoadResult = {
     name,
-    rps: r.requests.average,
+    rps: none ? Number.NaN : r.requests.average,
     p50: r.latency.p50,
     p99: r.latency.p99,
     errors: r.errors + r.timeouts,

@@ -46,7 +46,7 @@ const PROFILES = {
   },
   smoke: {
     http: { duration: 1, warmup: 0, connections: 4 },
-    nested: { duration: 1, warmup: 0, connections: 4, agents: 4, tasksPerAgent: 3, contentPerTask: 1 },
+    nested: { duration: 2, warmup: 0, connections: 4, agents: 4, tasksPerAgent: 3, contentPerTask: 1 },
     swarm: { goals: 2, warmup: 0 },
     fanout: { subscribers: 20, events: 2 },
     memory: { sizes: [500], queries: 5 } satisfies Partial<MemoryOptions>,

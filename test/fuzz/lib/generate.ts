@@ -138,6 +138,8 @@ export class DocumentGenerator {
   private readonly queryFields: GraphQLField<unknown, unknown>[];
   private readonly mutationFields: GraphQLField<unknown, unknown>[];
   private readonly allIds: string[];
+  /** Composite types from which a selection can nest without end. */
+  private readonly endless: Set<string>;
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -150,6 +152,7 @@ export class DocumentGenerator {
     this.queryFields = fieldsOf(schema.getQueryType());
     this.mutationFields = fieldsOf(schema.getMutationType());
     this.allIds = Object.values(ids).flat();
+    this.endless = this.endlessTypes();
   }
 
   /** One case: mostly valid operations, the rest spread over the invalid kinds. */
@@ -255,7 +258,9 @@ export class DocumentGenerator {
     if (!chosen.length) return '';
     const parts = chosen.map((a) => {
       const value = this.valueOf(a.type, a.name, 0);
-      if (this.rng.chance(0.35)) {
+      // A lone surrogate has no GraphQL string literal: it can only travel in a (JSON) variable.
+      const loneSurrogate = /\\ud[89a-f]/i.test(JSON.stringify(value));
+      if (loneSurrogate || this.rng.chance(0.35)) {
         const v = `v${b.counter++}`;
         b.definitions.push(`$${v}: ${String(a.type)}`);
         b.variables[v] = value;
@@ -368,35 +373,59 @@ export class DocumentGenerator {
   /** A chain of object fields deeper than the limit (e.g. agents → edges → node → persona → agents …). */
   deep(): FuzzCase {
     const target = this.limits.maxDepth + this.rng.int(1, 12);
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const root = this.rng.pick(this.queryFields.filter((f) => !isLeafType(getNamedType(f.type))));
-      const b: Build = { variables: {}, definitions: [], fragments: [], counter: 0 };
-      const path: string[] = [];
-      let type: GraphQLNamedType = getNamedType(root.type);
-      let head = `${root.name}${this.argumentsOf(root.args, b)}`;
-      let depth = 1;
-      while (depth < target) {
-        if (isAbstractType(type)) {
-          const concrete: GraphQLObjectType = this.rng.pick(this.schema.getPossibleTypes(type));
-          path.push(`... on ${concrete.name} {`);
-          type = concrete;
-          continue;
-        }
-        if (!isObjectType(type)) break;
-        const next: GraphQLField<unknown, unknown>[] = Object.values(type.getFields()).filter(
-          (f) => !isLeafType(getNamedType(f.type)) && f.args.every((a) => !isNonNullType(a.type)),
+    const roots = this.queryFields.filter((f) => this.endless.has(getNamedType(f.type).name));
+    const root = this.rng.pick(roots);
+    const b: Build = { variables: {}, definitions: [], fragments: [], counter: 0 };
+    const path: string[] = [];
+    let type: GraphQLNamedType = getNamedType(root.type);
+    for (let depth = 1; depth < target; ) {
+      if (isAbstractType(type)) {
+        const concrete: GraphQLObjectType = this.rng.pick(
+          this.schema.getPossibleTypes(type).filter((t) => this.endless.has(t.name)),
         );
-        if (!next.length) break;
-        const f: GraphQLField<unknown, unknown> = this.rng.pick(next);
-        path.push(`${f.name} {`);
-        type = getNamedType(f.type);
-        depth++;
+        path.push(`... on ${concrete.name} {`);
+        type = concrete;
+        continue;
       }
-      if (depth < target) continue;
-      head = `${head} { ${path.join(' ')} __typename ${'}'.repeat(path.length)} }`;
-      return this.gql('deep', false, [root], this.operation(false, b, head), b.variables);
+      const f: GraphQLField<unknown, unknown> = this.rng.pick(this.deepEdges(type as GraphQLObjectType));
+      path.push(`${f.name} {`);
+      type = getNamedType(f.type);
+      depth++;
     }
-    return this.aliases();
+    const head = `${root.name}${this.argumentsOf(root.args, b)} { ${path.join(' ')} __typename ${'}'.repeat(path.length)} }`;
+    return this.gql('deep', false, [root], this.operation(false, b, head), b.variables);
+  }
+
+  /** Fields of a type (no required arguments) that lead to a type from which paths go on for ever. */
+  private deepEdges(type: GraphQLObjectType): GraphQLField<unknown, unknown>[] {
+    return Object.values(type.getFields()).filter(
+      (f) => this.endless.has(getNamedType(f.type).name) && f.args.every((a) => !isNonNullType(a.type)),
+    );
+  }
+
+  /** A fixpoint: start from every composite type, drop those with no way onward until none is dropped. */
+  private endlessTypes(): Set<string> {
+    const composite = Object.values(this.schema.getTypeMap()).filter(
+      (t) => !t.name.startsWith('__') && (isObjectType(t) || isAbstractType(t)),
+    );
+    const alive = new Set(composite.map((t) => t.name));
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const t of composite) {
+        if (!alive.has(t.name)) continue;
+        const onward = isAbstractType(t)
+          ? this.schema.getPossibleTypes(t).some((p) => alive.has(p.name))
+          : Object.values((t as GraphQLObjectType).getFields()).some(
+              (f) => alive.has(getNamedType(f.type).name) && f.args.every((a) => !isNonNullType(a.type)),
+            );
+        if (!onward) {
+          alive.delete(t.name);
+          changed = true;
+        }
+      }
+    }
+    for (const name of ['Query', 'Mutation', 'Subscription']) alive.delete(name);
+    return alive;
   }
 
   aliases(): FuzzCase {

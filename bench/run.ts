@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--only http,nested,swarm,fanout,memory,rss] [--out DIR]
+// npm run bench [-- --quick] [--only http,nested,swarm,fanout,memory,rss] [--memory-sizes 10000,100000] [--out DIR]
 // Every benchmark in one command: each scenario's headline figure, the baseline measured in the same run and their
 // ratio, in bench/results/report.md and report.json (each bench's full result is in the JSON, and its own table in
 // the Markdown). Each scenario starts what it needs and removes it (databases, Redis keys, processes) before the
@@ -32,8 +32,10 @@ const PROFILES = {
     http: { duration: 5, warmup: 1, connections: 32 },
     nested: { duration: 5, warmup: 1, connections: 16 },
     swarm: { goals: 50, warmup: 5 },
-    fanout: { subscribers: 1_000, events: 20 },
-    memory: { sizes: [10_000, 100_000], queries: 50 } satisfies Partial<MemoryOptions>,
+    fanout: { subscribers: 1_000, events: 10 },
+    // 100,000 memories (npm run bench:memory, or --memory-sizes 10000,100000) take 6–8 minutes here on their own:
+    // the vector index build. 50,000 keeps the whole default run within 10 minutes.
+    memory: { sizes: [10_000, 50_000], queries: 50 } satisfies Partial<MemoryOptions>,
     rss: { duration: 5, connections: 16 },
   },
   quick: {
@@ -247,7 +249,15 @@ function rssRows(r: RssResult): ReportRow[] {
   ];
 }
 
-type Runner = (profile: Profile) => Promise<{ rows: ReportRow[]; result: unknown; markdown: string }>;
+type Runner = (
+  profile: Profile,
+  overrides: Overrides,
+) => Promise<{ rows: ReportRow[]; result: unknown; markdown: string }>;
+
+/** Flags that change one scenario's size. */
+export interface Overrides {
+  memorySizes?: number[];
+}
 
 const RUNNERS: Record<ScenarioName, Runner> = {
   http: async (p) => {
@@ -266,8 +276,8 @@ const RUNNERS: Record<ScenarioName, Runner> = {
     const r = await runFanout(PROFILES[p].fanout);
     return { rows: fanoutRows(r), result: r, markdown: renderFanoutMarkdown(r) };
   },
-  memory: async (p) => {
-    const r = await runMemoryBench({ ...PROFILES[p].memory, sizes: [...PROFILES[p].memory.sizes] });
+  memory: async (p, o) => {
+    const r = await runMemoryBench({ ...PROFILES[p].memory, sizes: o.memorySizes ?? [...PROFILES[p].memory.sizes] });
     return { rows: memoryRows(r), result: r, markdown: renderMemoryMarkdown(r) };
   },
   rss: async (p) => {
@@ -336,7 +346,7 @@ export async function runSuite(opts: {
     process.stderr.write(`bench: ── ${name} ──\n`);
     const t0 = performance.now();
     try {
-      const { rows, result, markdown } = await RUNNERS[name](opts.profile);
+      const { rows, result, markdown } = await RUNNERS[name](opts.profile, opts.overrides ?? {});
       report.scenarios.push({ name, seconds: (performance.now() - t0) / 1000, rows, result });
       details.push(markdown, '');
     } catch (err) {
@@ -378,18 +388,26 @@ async function main(): Promise<number> {
       only: { type: 'string' },
       profile: { type: 'string' },
       out: { type: 'string' },
+      'memory-sizes': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
   if (values.help) {
-    process.stdout.write(`Usage: npm run bench [-- --quick] [--only ${SCENARIOS.join(',')}] [--out DIR]\n`);
+    process.stdout.write(
+      `Usage: npm run bench [-- --quick] [--only ${SCENARIOS.join(',')}] [--memory-sizes 10000,100000] [--out DIR]\n`,
+    );
     return 0;
   }
   const profile = (values.profile ?? (values.quick ? 'quick' : 'default')) as Profile;
   if (!(profile in PROFILES)) throw new Error(`--profile is ${Object.keys(PROFILES).join(', ')}`);
+  const memorySizes = values['memory-sizes']?.split(',').map(Number);
+  if (memorySizes?.some((n) => !Number.isInteger(n) || n < 100)) {
+    throw new Error('--memory-sizes takes integers ≥ 100, comma-separated');
+  }
   const report = await runSuite({
     profile,
+    overrides: { memorySizes },
     only: parseOnly(values.only),
     outDir: values.out ?? fileURLToPath(new URL('./results/', import.meta.url)),
   });

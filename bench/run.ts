@@ -322,6 +322,7 @@ export async function runSuite(opts: {
   profile: Profile;
   only: readonly ScenarioName[];
   outDir: string;
+  overrides?: Overrides;
 }): Promise<SuiteReport> {
   const started = performance.now();
   const report: SuiteReport = {

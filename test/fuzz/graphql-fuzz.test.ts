@@ -24,6 +24,7 @@ import {
   rootKeysOf,
   type Scope,
   short,
+  typedObjects,
 } from './lib/oracle.js';
 
 /** Distinct documents; each is sent once per principal kind (7), so quick mode sends 1,400 requests. */
@@ -202,6 +203,8 @@ describe('GraphQL fuzzer', () => {
       const started = Date.now();
       let requests = 0;
       let checksumMs = 0;
+      /** Objects of a matrix type the leak check judged, per principal. */
+      const judged = new Map<PrincipalKind, number>();
       const slowest: { ms: number; what: string }[] = [];
       try {
         let baseline: Checksums = await sums.take();
@@ -244,6 +247,7 @@ describe('GraphQL fuzzer', () => {
             for (const body of bodies) {
               for (const p of errorProblems(body)) fail(p);
               for (const l of leaks(body.data, kind, scope)) fail(l);
+              judged.set(kind, (judged.get(kind) ?? 0) + typedObjects(body.data));
             }
             const sumAt = Date.now();
             const after = await sums.take();
@@ -281,7 +285,7 @@ describe('GraphQL fuzzer', () => {
           .slice(0, 8)
           .map((s) => `${s.ms}ms ${s.what}`);
         console.log(
-          `graphql fuzz: seed ${SEED}, ${requests} requests in ${seconds}s (${FULL ? 'full' : 'quick'}), checksums ${checksumMs}ms; ${summary}\n  slowest: ${slow.join('\n           ')}`,
+          `graphql fuzz: seed ${SEED}, ${requests} requests in ${seconds}s (${FULL ? 'full' : 'quick'}), checksums ${checksumMs}ms; ${summary}\n  objects judged for leaks: ${[...judged].map(([k, n]) => `${k}=${n}`).join(' ')}\n  slowest: ${slow.join('\n           ')}`,
         );
       }
       expect(

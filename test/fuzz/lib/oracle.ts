@@ -166,6 +166,15 @@ export function leaks(data: unknown, kind: PrincipalKind, scope: Scope): string[
   return found;
 }
 
+/** How many objects of a matrix type (Node types) the data holds: what the leak check had to judge. */
+export function typedObjects(data: unknown): number {
+  if (Array.isArray(data)) return data.reduce((n: number, v) => n + typedObjects(v), 0);
+  if (!data || typeof data !== 'object') return 0;
+  const obj = data as Record<string, unknown>;
+  const own = typeof obj.__typename === 'string' && CELLS.has(obj.__typename) ? 1 : 0;
+  return Object.values(obj).reduce((n: number, v) => n + typedObjects(v), own);
+}
+
 export function short(value: unknown, max = 300): string {
   const s = typeof value === 'string' ? value : JSON.stringify(value);
   return s === undefined ? String(value) : s.length > max ? `${s.slice(0, max)}… (${s.length} chars)` : s;

@@ -63,6 +63,8 @@ async function approvedTransfer(i: number): Promise<string> {
     },
     operator.headers,
   );
+  // The CFO steps up again as the window closes (a full run outlasts it): step-up is not under test here.
+  await t.app.services.auth.markStepUp(cfo.sessionId, 'otp');
   await t.ok('mutation ($id: ID!) { approveTransfer(id: $id) { status } }', { id: requestTransfer.id }, cfo.headers);
   return uuidOf(requestTransfer.id);
 }

@@ -14,10 +14,13 @@ type Stage = 'planner' | 'worker' | 'judge';
 const STAGES: Stage[] = ['planner', 'worker', 'judge'];
 const KILLS = FULL ? 60 : 10;
 const GOALS = FULL ? 24 : 4;
-// The agent's hourly budgets (50 tasks, 100 external calls by default) are not under test: the full run needs more.
-// Over them, work waits for the hour's window (deferred, not lost) — longer than the test.
+// The agent's hourly budgets (by default 50 tasks, 25 contents, 100 external calls) are not under test: the full run
+// needs more. Over them, work waits for the hour's window (deferred, not lost) — longer than the test.
 const LIMITS = {
   SWARM_TASKS_PER_AGENT_PER_HOUR: '100000',
+  SWARM_TASKS_PER_HOUR: '100000',
+  SWARM_CONTENT_PER_AGENT_PER_HOUR: '100000',
+  SWARM_CONTENT_PER_HOUR: '100000',
   SWARM_EXTERNAL_CALLS_PER_AGENT_PER_HOUR: '1000000',
   SWARM_EXTERNAL_CALLS_PER_HOUR: '1000000',
 };

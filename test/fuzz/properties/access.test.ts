@@ -4,7 +4,7 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import fc from 'fast-check';
 import { GraphQLError } from 'graphql';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   accessAttributesSchema,
   buildPrincipal,
@@ -26,7 +26,10 @@ import {
 } from '../../../src/domain/auth/roles.js';
 import { agentIdWithin, oneOf, statusIn, timeRange } from '../../../src/domain/shared/filters.js';
 import { decodeId, idOf } from '../../../src/graphql/ids.js';
-import { check } from '../lib/mode.js';
+import { check, PROPERTY_TIMEOUT_MS } from '../lib/mode.js';
+
+/** Full mode runs thousands of cases per property: the default 30 s is not enough. */
+vi.setConfig({ testTimeout: PROPERTY_TIMEOUT_MS });
 
 const typeName = fc.stringMatching(/^[A-Z][A-Za-z]{0,20}$/);
 

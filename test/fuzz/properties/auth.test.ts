@@ -3,7 +3,7 @@
 // services: garbage and tampered credentials are refused with the coded error and nothing else; TOTP accepts a code
 // of its window only; the sliding windows admit exactly what a model of them admits, all windows or none.
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AuthError } from '../../../src/domain/auth/auth-errors.js';
 import { TokenRejected } from '../../../src/domain/auth/tokens.js';
 import {
@@ -22,6 +22,9 @@ import {
 } from '../../../src/platform/crypto/totp.js';
 import { type Identity, startTestApp, type TestApp } from '../../helpers/app.js';
 import { check, FULL, PROPERTY_TIMEOUT_MS } from '../lib/mode.js';
+
+/** Full mode runs thousands of cases per property: the default 30 s is not enough. */
+vi.setConfig({ testTimeout: PROPERTY_TIMEOUT_MS });
 
 const ASYNC_RUNS = FULL ? 1_000 : 60;
 let t: TestApp;

@@ -2,7 +2,7 @@
 // a check is flagged exactly at or above its threshold, certainty and confidence stay in range and are monotonic,
 // and the spec's "confidence_score < 0.7" trigger fires exactly below 0.7.
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   categorise,
   certainty,
@@ -17,7 +17,10 @@ import {
   makeCheck,
 } from '../../../src/domain/moderation/model.js';
 import { REVIEW_BELOW_CONFIDENCE, THRESHOLDS } from '../../../src/domain/moderation/thresholds.js';
-import { check } from '../lib/mode.js';
+import { check, PROPERTY_TIMEOUT_MS } from '../lib/mode.js';
+
+/** Full mode runs thousands of cases per property: the default 30 s is not enough. */
+vi.setConfig({ testTimeout: PROPERTY_TIMEOUT_MS });
 
 const stagedChecks = (Object.entries(CHECKS) as [ModerationStage, readonly CheckName[]][]).flatMap(([stage, names]) =>
   names.map((name) => ({ stage, name })),

@@ -2,7 +2,7 @@
 // accepted and their output reads back as itself; anything else is a ValidationError naming fields under `input`;
 // stored documents that do not match read as absent, never as a crash.
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   beliefSchema,
   beliefsSchema,
@@ -14,7 +14,10 @@ import {
 } from '../../../src/domain/personas/persona.schema.js';
 import { ValidationError } from '../../../src/domain/shared/errors.js';
 import { parseInput } from '../../../src/domain/shared/validation.js';
-import { check } from '../lib/mode.js';
+import { check, PROPERTY_TIMEOUT_MS } from '../lib/mode.js';
+
+/** Full mode runs thousands of cases per property: the default 30 s is not enough. */
+vi.setConfig({ testTimeout: PROPERTY_TIMEOUT_MS });
 
 const word = (max: number) =>
   fc

@@ -3,7 +3,7 @@
 // database: only moves the table allows ever happen, final states have no exits, illegal moves are refused with a
 // coded error and change nothing, a stale writer changes nothing.
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   allowedContentTransitions,
   CONTENT_STATUSES,
@@ -23,6 +23,9 @@ import { moveTask } from '../../../src/domain/tasks/task-state.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { makeTask } from '../../helpers/fixtures.js';
 import { check, FULL, PROPERTY_TIMEOUT_MS } from '../lib/mode.js';
+
+/** Full mode runs thousands of cases per property: the default 30 s is not enough. */
+vi.setConfig({ testTimeout: PROPERTY_TIMEOUT_MS });
 
 /** Database-backed properties do real round trips: fewer runs than the pure ones. */
 const DB_RUNS = FULL ? 400 : 25;

@@ -1,7 +1,7 @@
 // Properties of the shared validators (src/domain/shared/validation.ts): what they accept, what they return, and
 // that anything else ends in a ValidationError naming the offending fields — never another exception.
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { ValidationError } from '../../../src/domain/shared/errors.js';
 import {
@@ -17,6 +17,9 @@ import {
   withDefault,
 } from '../../../src/domain/shared/validation.js';
 import { check, PROPERTY_TIMEOUT_MS } from '../lib/mode.js';
+
+/** Full mode runs thousands of cases per property: the default 30 s is not enough. */
+vi.setConfig({ testTimeout: PROPERTY_TIMEOUT_MS });
 
 /** Runs parseInput and returns the ValidationError, or null when the input was accepted; anything else is thrown. */
 function refusal(schema: z.ZodType, input: unknown, root?: (string | number)[]): ValidationError | null {

@@ -2,7 +2,7 @@
 // trips without loss, anything else is a RangeError (never a wrong number); the policy schema accepts what it
 // documents; checkTransfer allows a transfer exactly when no rule is broken, and each rule is monotonic.
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { baseUnitsOf, fromBaseUnits, NATIVE_DECIMALS, toBaseUnits } from '../../../src/domain/wallets/amounts.js';
 import {
   checkTransfer,
@@ -10,7 +10,10 @@ import {
   spendPolicySchema,
   walletPolicyOf,
 } from '../../../src/domain/wallets/policy.js';
-import { check } from '../lib/mode.js';
+import { check, PROPERTY_TIMEOUT_MS } from '../lib/mode.js';
+
+/** Full mode runs thousands of cases per property: the default 30 s is not enough. */
+vi.setConfig({ testTimeout: PROPERTY_TIMEOUT_MS });
 
 const digits = (min: number, max: number) =>
   fc.array(fc.constantFrom(...'0123456789'), { minLength: min, maxLength: max }).map((d) => d.join(''));

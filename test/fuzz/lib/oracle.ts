@@ -80,14 +80,17 @@ export function errorProblems(body: GraphQLBody): string[] {
  * A request the API refused as a whole: an error for the request itself (no path: parse, validation, limits,
  * authentication), or an error at every root field. Not merely `data: null`: mutation payloads are non-null, so when
  * one root field of a multi-field mutation fails, GraphQL nulls `data` although the fields before it ran (and
- * committed) — that document was not rejected, it partly succeeded.
+ * committed) — that document was not rejected, it partly succeeded. Likewise an error inside a root field's payload
+ * (an invalid argument of a sub-field) comes after the field itself ran.
  */
 export function isRejected(body: GraphQLBody, rootKeys: readonly string[] | null): boolean {
   const errors = (body.errors ?? []) as { path?: unknown[] }[];
   if (!errors.length) return false;
   if (errors.some((e) => !Array.isArray(e.path) || e.path.length === 0)) return true;
   if (rootKeys === null) return body.data == null;
-  const failed = new Set(errors.map((e) => e.path?.[0]));
+  // Only an error at the root field itself: one deeper in its payload means the field ran (and, for a mutation,
+  // committed) before its selection failed.
+  const failed = new Set(errors.filter((e) => e.path?.length === 1).map((e) => e.path?.[0]));
   return rootKeys.every((k) => failed.has(k));
 }
 

@@ -55,6 +55,19 @@ describe('fuzz oracle', () => {
       ),
     ).toBe(true);
     expect(isRejected({ errors: [{ message: 'too deep' }] }, keys)).toBe(true);
+    // An error inside a's payload: a ran (and committed) before its selection failed.
+    expect(
+      isRejected(
+        {
+          data: null,
+          errors: [
+            { message: 'x', path: ['a', 'memories'] },
+            { message: 'y', path: ['b'] },
+          ],
+        },
+        keys,
+      ),
+    ).toBe(false);
     expect(isRejected({ data: { a: { id: '1' } } }, keys)).toBe(false);
     expect(rootKeysOf('not json')).toBeNull();
   });

@@ -132,9 +132,28 @@ describe.concurrent('jsonObject', () => {
   it('accepts JSON objects within the byte limit unchanged', () =>
     check(
       7,
-      fc.property(fc.dictionary(fc.string({ maxLength: 10 }), fc.jsonValue({ maxDepth: 3 })), (obj) => {
-        fc.pre(Buffer.byteLength(JSON.stringify(obj)) <= MAX_JSON_BYTES);
-        expect(parseInput(jsonObject, obj)).toEqual(obj);
+      fc.property(
+        fc.dictionary(
+          fc.string({ maxLength: 10 }).filter((k) => k !== '__proto__'),
+          fc.jsonValue({ maxDepth: 3 }),
+        ),
+        (obj) => {
+          fc.pre(Buffer.byteLength(JSON.stringify(obj)) <= MAX_JSON_BYTES);
+          expect(parseInput(jsonObject, obj)).toEqual(obj);
+        },
+      ),
+    ));
+
+  it('drops a __proto__ key (zod guards against prototype pollution) and never pollutes a prototype', () =>
+    check(
+      15,
+      fc.property(fc.jsonValue({ maxDepth: 2 }), (v) => {
+        const input = JSON.parse(`{"__proto__": ${JSON.stringify(v)}, "k": 1}`) as Record<string, unknown>;
+        const out = parseInput(jsonObject, input) as Record<string, unknown>;
+        expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+        expect(Object.hasOwn(out, '__proto__')).toBe(false);
+        expect(out.k).toBe(1);
+        expect(({} as Record<string, unknown>).polluted).toBeUndefined();
       }),
     ));
 

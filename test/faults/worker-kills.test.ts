@@ -14,9 +14,11 @@ type Stage = 'planner' | 'worker' | 'judge';
 const STAGES: Stage[] = ['planner', 'worker', 'judge'];
 const KILLS = FULL ? 60 : 10;
 const GOALS = FULL ? 24 : 4;
-// The agent's hourly budgets (by default 50 tasks, 25 contents, 100 external calls) are not under test: the full run
+// The agent's hourly budgets (by default 50 tasks, 25 contents, 100 external calls) and its platform's posting quota
+// (10 posts an hour: the Planner schedules later content for the next free slot) are not under test: the full run
 // needs more. Over them, work waits for the hour's window (deferred, not lost) — longer than the test.
 const LIMITS = {
+  PLATFORM_QUOTAS: JSON.stringify({ social: { posts: 100_000, windowMs: 3_600_000 } }),
   SWARM_TASKS_PER_AGENT_PER_HOUR: '100000',
   SWARM_TASKS_PER_HOUR: '100000',
   SWARM_CONTENT_PER_AGENT_PER_HOUR: '100000',

@@ -172,7 +172,14 @@ export async function redisState(redis: Redis, prefix: string): Promise<Map<stri
     const [next, keys] = await redis.scan(cursor, 'COUNT', 1000);
     cursor = next;
     for (const k of keys.filter((key) => key.startsWith(prefix))) {
-      out.set(k, { dump: ((await redis.dumpBuffer(k)) as Buffer).toString('hex'), pttl: await redis.pttl(k) });
+      // A set's DUMP lists its members in hash-table order, which depends on the server's random hash seed and the
+      // table's history: compare sets by their sorted members, everything else byte for byte.
+      const type = await redis.type(k);
+      const dump =
+        type === 'set'
+          ? `set:${JSON.stringify((await redis.smembers(k)).sort())}`
+          : ((await redis.dumpBuffer(k)) as Buffer).toString('hex');
+      out.set(k, { dump, pttl: await redis.pttl(k) });
     }
   } while (cursor !== '0');
   return out;

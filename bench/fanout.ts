@@ -8,7 +8,6 @@
 // against a bare graphql-ws server with a trivial in-memory pub/sub fed from the same Redis channel
 // (bench/servers/bare-ws.ts). Writes bench/results/fanout.{md,json}.
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import { agentTasksTopic } from '../src/domain/swarm/events.js';
@@ -19,7 +18,7 @@ import { adminToken, type BenchWorld, chimeraEnv, createWorld } from './lib/chim
 import { machine, pinLoadGenerator, serve } from './lib/pinning.js';
 import { renderJson } from './lib/report.js';
 import { Cleanup } from './lib/resources.js';
-import { isMain } from './lib/script.js';
+import { runAsScript, writeResults } from './lib/script.js';
 import { runLimited, type Summary, sleep, summarize, within } from './lib/stats.js';
 
 export interface FanoutOptions {
@@ -275,17 +274,7 @@ async function main(): Promise<void> {
   const result = await runFanout({ subscribers: Number(values.subscribers), events: Number(values.events) });
   const markdown = renderFanoutMarkdown(result);
   process.stdout.write(`${markdown}\n`);
-  await mkdir(new URL('./results/', import.meta.url), { recursive: true });
-  await writeFile(new URL('./results/fanout.md', import.meta.url), markdown);
-  await writeFile(new URL('./results/fanout.json', import.meta.url), renderJson(result));
+  await writeResults('fanout', markdown, renderJson(result));
 }
 
-if (isMain(import.meta.url)) {
-  main().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runAsScript(import.meta.url, main);

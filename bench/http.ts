@@ -7,9 +7,6 @@
 // Requests/s and latency p50/p99 from autocannon, each as a ratio of the ceiling. Every server runs in its own
 // process pinned to core 0 (taskset), the load generator on core 1, after a warm-up. The query is the public
 // publicPosts over GET — the kind of read an edge may cache.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { seedDemo } from '../prisma/seed.js';
 import { createDatabase } from '../src/platform/db/prisma.js';
@@ -18,9 +15,8 @@ import { chimeraEnv, createWorld } from './lib/chimera.js';
 import { type LoadOptions, type LoadResult, measureLoad } from './lib/load.js';
 import { hasTaskset, machine, pinLoadGenerator, serve } from './lib/pinning.js';
 import { Cleanup } from './lib/resources.js';
-import { isMain } from './lib/script.js';
+import { runAsScript, writeResults } from './lib/script.js';
 
-const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 export const HTTP_QUERY = '{ publicPosts(limit: 10) { id text agentName publishedAt likes } }';
 const POSTS = 20;
 
@@ -164,17 +160,11 @@ async function main() {
   });
   const markdown = renderHttpMarkdown(r);
   process.stdout.write(`${markdown}\n`);
-  await mkdir(RESULTS_DIR, { recursive: true });
-  await writeFile(join(RESULTS_DIR, 'http.md'), markdown);
-  await writeFile(
-    join(RESULTS_DIR, 'http.json'),
+  await writeResults(
+    'http',
+    markdown,
     `${JSON.stringify({ date: r.date, cores: r.machine.cores, pinned: r.machine.pinned, connections: r.options.connections, durationSeconds: r.options.duration, query: r.query, results: r.results, skipped: r.skipped }, null, 2)}\n`,
   );
 }
 
-if (isMain(import.meta.url)) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 1;
-  });
-}
+runAsScript(import.meta.url, main);

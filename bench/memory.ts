@@ -9,7 +9,7 @@
 // Prints a Markdown report and writes bench/results/memory.{md,json}. Everything is made in a temp directory,
 // removed at the end (also on Ctrl-C). See docs/memory.md.
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,7 +25,7 @@ import {
 } from './lib/memory-report.js';
 import { renderJson } from './lib/report.js';
 import { Cleanup } from './lib/resources.js';
-import { isMain } from './lib/script.js';
+import { runAsScript, writeResults } from './lib/script.js';
 import { summarize } from './lib/stats.js';
 
 const DIM = 512;
@@ -395,18 +395,8 @@ async function main(): Promise<void> {
   const result = await runMemoryBench({ sizes, queries, vectors: shape });
   const markdown = renderMemoryMarkdown(result);
   process.stdout.write(`\n${markdown}\n`);
-  await mkdir(new URL('./results/', import.meta.url), { recursive: true });
-  await writeFile(new URL('./results/memory.md', import.meta.url), markdown);
-  await writeFile(new URL('./results/memory.json', import.meta.url), renderJson(result));
+  await writeResults('memory', markdown, renderJson(result));
   log('wrote bench/results/memory.md and bench/results/memory.json');
 }
 
-if (isMain(import.meta.url)) {
-  main().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runAsScript(import.meta.url, main);

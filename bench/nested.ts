@@ -6,7 +6,6 @@
 // Requests/s and latency p50/p99 from autocannon (POST), each as a ratio of bare yoga. Servers pinned to core 0,
 // autocannon on core 1 (bench/lib/pinning.ts), after a warm-up. Writes bench/results/nested.{md,json}.
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { createDatabase } from '../src/platform/db/prisma.js';
 import { adminToken, type BenchWorld, chimeraEnv, createWorld } from './lib/chimera.js';
@@ -14,7 +13,7 @@ import { type LoadOptions, type LoadResult, measureLoad } from './lib/load.js';
 import { machine, pinLoadGenerator, serve } from './lib/pinning.js';
 import { renderJson } from './lib/report.js';
 import { Cleanup } from './lib/resources.js';
-import { isMain } from './lib/script.js';
+import { runAsScript, writeResults } from './lib/script.js';
 
 export const NESTED_QUERY =
   '{ agents(first: 20) { edges { node { id name active persona { id name } tasks(first: 5) { edges { node { id taskType status createdAt contents { id contentType contentData status } } } } } } } }';
@@ -204,17 +203,7 @@ async function main(): Promise<void> {
   });
   const markdown = renderNestedMarkdown(result);
   process.stdout.write(`${markdown}\n`);
-  await mkdir(new URL('./results/', import.meta.url), { recursive: true });
-  await writeFile(new URL('./results/nested.md', import.meta.url), markdown);
-  await writeFile(new URL('./results/nested.json', import.meta.url), renderJson(result));
+  await writeResults('nested', markdown, renderJson(result));
 }
 
-if (isMain(import.meta.url)) {
-  main().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runAsScript(import.meta.url, main);

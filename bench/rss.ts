@@ -9,7 +9,6 @@
 // the one doing the work. Writes bench/results/rss.{md,json}.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -19,7 +18,7 @@ import { chimeraEnv, createWorld } from './lib/chimera.js';
 import { machine, pinLoadGenerator, pinned, ROOT } from './lib/pinning.js';
 import { renderJson } from './lib/report.js';
 import { Cleanup, rssKib } from './lib/resources.js';
-import { isMain } from './lib/script.js';
+import { runAsScript, writeResults } from './lib/script.js';
 import { sleep, within } from './lib/stats.js';
 
 export interface RssOptions {
@@ -239,17 +238,7 @@ async function main(): Promise<void> {
   const result = await runRss({ duration: Number(values.duration), connections: Number(values.connections) });
   const markdown = renderRssMarkdown(result);
   process.stdout.write(`${markdown}\n`);
-  await mkdir(new URL('./results/', import.meta.url), { recursive: true });
-  await writeFile(new URL('./results/rss.md', import.meta.url), markdown);
-  await writeFile(new URL('./results/rss.json', import.meta.url), renderJson(result));
+  await writeResults('rss', markdown, renderJson(result));
 }
 
-if (isMain(import.meta.url)) {
-  main().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runAsScript(import.meta.url, main);

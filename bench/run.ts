@@ -14,7 +14,7 @@ import { HTTP_SCENARIOS, type HttpResult, renderHttpMarkdown, runHttp } from './
 import type { LoadResult } from './lib/load.js';
 import { type MemoryBenchResult, renderMemoryMarkdown } from './lib/memory-report.js';
 import { renderJson, renderMarkdown as renderSwarmMarkdown, type SwarmBenchResult } from './lib/report.js';
-import { isMain } from './lib/script.js';
+import { isMain, runAsScript } from './lib/script.js';
 import { fmt } from './lib/stats.js';
 import { type MemoryOptions, runMemoryBench } from './memory.js';
 import { type NestedResult, renderNestedMarkdown, runNested } from './nested.js';
@@ -415,14 +415,5 @@ async function main(): Promise<number> {
   return report.scenarios.some((s) => s.error) ? 1 : 0;
 }
 
-if (isMain(import.meta.url)) {
-  const interrupted = () => process.exit(130);
-  process.once('SIGINT', interrupted);
-  main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (isMain(import.meta.url)) process.once('SIGINT', () => process.exit(130));
+runAsScript(import.meta.url, main);

@@ -7,10 +7,8 @@
 // subscription event. Prints a Markdown table and writes bench/results/swarm.{md,json}. See docs/benchmarks.md.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { pino } from 'pino';
@@ -28,7 +26,7 @@ import { startBareChains } from './lib/bare-chain.js';
 import { cpuSnapshot, cpuUse } from './lib/cpu.js';
 import { renderJson, renderMarkdown, type StageTimes, type SwarmBenchResult } from './lib/report.js';
 import { benchRedis, Cleanup, createMigratedDatabase, deleteKeys } from './lib/resources.js';
-import { isMain } from './lib/script.js';
+import { runAsScript, writeResults } from './lib/script.js';
 import { runLimited, type Summary, sleep, summarize, within } from './lib/stats.js';
 
 /**
@@ -71,7 +69,6 @@ const RELAY_INTERVAL_MS = 100;
 export const SWARM_DEFAULTS = { goals: 200, warmup: 20 };
 /** Baseline batches of N chains; the report uses the median batch. */
 const BASELINE_BATCHES = 3;
-const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 
 const SUBMIT = 'mutation ($i: SubmitGoalInput!) { submitGoal(input: $i) { id status } }';
 const LOGIN = 'mutation ($i: LoginInput!) { login(input: $i) { accessToken } }';
@@ -600,18 +597,8 @@ async function main(): Promise<void> {
   }
   const markdown = renderMarkdown(result);
   process.stdout.write(`\n${markdown}\n`);
-  await mkdir(RESULTS_DIR, { recursive: true });
-  await writeFile(new URL('./results/swarm.md', import.meta.url), markdown);
-  await writeFile(new URL('./results/swarm.json', import.meta.url), renderJson(result));
+  await writeResults('swarm', markdown, renderJson(result));
   process.stderr.write('bench: wrote bench/results/swarm.md and bench/results/swarm.json\n');
 }
 
-if (isMain(import.meta.url)) {
-  main().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runAsScript(import.meta.url, main);

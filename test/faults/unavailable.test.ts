@@ -1,19 +1,10 @@
 // The classification behind the API's 503 SERVICE_UNAVAILABLE: real errors from a refused PostgreSQL connection and
 // a Redis that is not there count as "dependency unavailable"; an input error or a plain bug does not.
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { isDependencyUnavailable, toClientError } from '../../src/graphql/errors.js';
-
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const address = srv.address();
-  await new Promise((r) => srv.close(r));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
+import { freePort as closedPort } from './seed.js';
 
 describe('dependency-unavailable errors', () => {
   it('a refused PostgreSQL connection answers 503 SERVICE_UNAVAILABLE with Retry-After', async () => {

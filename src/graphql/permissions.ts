@@ -64,23 +64,38 @@ async function denied(
 
 // ─── Building blocks ────────────────────────────────────────────────────────────────────────────────────────
 
-const isAuthenticated = rule({ cache: 'contextual' })(async (_p, _a, ctx: Context, info) =>
+/** A condition's answer: allowed, or the coded refusal. */
+type Verdict = true | GraphQLError;
+/**
+ * One condition as a plain function of the object and the request. Operation rules wrap each in a shield rule;
+ * an object-type rule runs its conditions in one rule, once per object (objectRule).
+ */
+type Check<P = never> = (parent: P, ctx: Ctx, info: GraphQLResolveInfo) => Verdict | Promise<Verdict>;
+
+/** A check as a shield rule, cached for the request (its answer does not depend on the parent or the arguments). */
+const contextual = (check: Check, name?: string): IRule =>
+  (name ? rule(name, { cache: 'contextual' }) : rule({ cache: 'contextual' }))((p, _a, ctx: Ctx, info) =>
+    check(p as never, ctx, info),
+  );
+
+const authenticated: Check = (_p, ctx: Context, info) =>
   ctx.principal
     ? true
     : denied(ctx, info, 'Sign in first: this needs an access token or an API key', {
         code: 'UNAUTHENTICATED',
         risk: 2,
-      }),
-);
+      });
 
 /** super_admin may not act until MFA is enrolled and used (spec: TOTP for admin users). */
-const mfaPolicy = rule({ cache: 'contextual' })(async (_p, _a, ctx: Ctx, info) =>
+const mfaSatisfied: Check = (_p, ctx, info) =>
   satisfiesMfaPolicy(ctx.principal)
     ? true
     : denied(ctx, info, 'super_admin must enrol an authenticator and sign in with it (or step up) before acting', {
         code: 'MFA_REQUIRED',
-      }),
-);
+      });
+
+const isAuthenticated = contextual(authenticated);
+const mfaPolicy = contextual(mfaSatisfied);
 
 /** Authenticated, and compliant with the MFA policy. */
 const signedIn = chain(isAuthenticated, mfaPolicy);
@@ -97,17 +112,14 @@ function once(name: string, build: () => IRule): IRule {
 }
 
 /** Any one of the permissions. */
+const holdsAny =
+  (permissions: readonly Permission[]): Check =>
+  (_p, ctx, info) =>
+    permissions.some((p) => can(ctx.principal, p)) ? true : denied(ctx, info, `requires ${permissions.join(' or ')}`);
+
 function needs(...permissions: Permission[]): IRule {
-  return once(`needs:${permissions.join('|')}`, () =>
-    chain(
-      signedIn,
-      rule(`needs:${permissions.join('|')}`, { cache: 'contextual' })(async (_p, _a, ctx: Ctx, info) =>
-        permissions.some((p) => can(ctx.principal, p))
-          ? true
-          : denied(ctx, info, `requires ${permissions.join(' or ')}`),
-      ),
-    ),
-  );
+  const name = `needs:${permissions.join('|')}`;
+  return once(name, () => chain(signedIn, contextual(holdsAny(permissions), name)));
 }
 
 /** Administration: a refusal here is a privilege-escalation attempt. */
@@ -195,55 +207,74 @@ const idOfArg = (args: Record<string, unknown>, key = 'id') => {
 // ─── Object types ───────────────────────────────────────────────────────────────────────────────────────────
 
 /** Clearance for the type's data classification. */
-function classified(typeName: string): IRule {
+function classified(typeName: string): Check {
   const classification = TYPE_CLASSIFICATION[typeName] ?? 'restricted';
-  return rule(`classified:${typeName}`, { cache: 'contextual' })(async (_p, _a, ctx: Ctx, info) =>
+  return (_p, ctx, info) =>
     hasClearance(ctx.principal, classification)
       ? true
       : denied(ctx, info, `${typeName} data is ${classification}`, {
           alert: classification === 'restricted' ? 'restricted_resource_access' : undefined,
-        }),
-  );
+        });
 }
 
 /** Rows carrying an agent id: within the caller's scope. */
-const ownAgentRow = rule({ cache: 'no_cache' })(
-  async (parent: { agentId?: string | null; id?: string }, _a, ctx: Ctx, info) => {
-    const agentId = info.parentType.name === 'Agent' ? (parent.id ?? null) : (parent.agentId ?? null);
-    return canReachAgent(ctx.principal, agentId) ? true : denied(ctx, info, 'the agent is not assigned to you');
-  },
-);
+const ownAgentRow: Check<{ agentId?: string | null; id?: string }> = (parent, ctx, info) => {
+  const agentId = info.parentType.name === 'Agent' ? (parent.id ?? null) : (parent.agentId ?? null);
+  return canReachAgent(ctx.principal, agentId) ? true : denied(ctx, info, 'the agent is not assigned to you');
+};
 
 /** Rows that belong to an agent through a parent: transactions (wallet) and interactions (content). */
-const ownParentRow = rule({ cache: 'no_cache' })(
-  async (parent: { walletId?: string | null; contentId?: string | null }, _a, ctx: Ctx, info) => {
-    if (ctx.principal.agentScope === null) return true;
-    const agentId = parent.walletId
-      ? await ctx.access.agentOfWallet(parent.walletId)
-      : parent.contentId
-        ? await ctx.access.agentOfContent(parent.contentId)
-        : null;
-    return canReachAgent(ctx.principal, agentId ?? null) ? true : denied(ctx, info, 'the agent is not assigned to you');
-  },
-);
+const ownParentRow: Check<{ walletId?: string | null; contentId?: string | null }> = async (parent, ctx, info) => {
+  if (ctx.principal.agentScope === null) return true;
+  const agentId = parent.walletId
+    ? await ctx.access.agentOfWallet(parent.walletId)
+    : parent.contentId
+      ? await ctx.access.agentOfContent(parent.contentId)
+      : null;
+  return canReachAgent(ctx.principal, agentId ?? null) ? true : denied(ctx, info, 'the agent is not assigned to you');
+};
 
-const reachablePersona = rule({ cache: 'no_cache' })(async (parent: { id: string }, _a, ctx: Ctx, info) =>
-  (await ctx.access.personaReachable(parent.id)) ? true : denied(ctx, info, 'the persona is not assigned to you'),
-);
+const reachablePersona: Check<{ id: string }> = async (parent, ctx, info) =>
+  (await ctx.access.personaReachable(parent.id)) ? true : denied(ctx, info, 'the persona is not assigned to you');
 
 /** content_sensitivity: sensitive or prohibited content is only for those who moderate it. */
-const contentSensitivity = rule({ cache: 'no_cache' })(async (parent: { metadata?: unknown }, _a, ctx: Ctx, info) =>
+const contentSensitivity: Check<{ metadata?: unknown }> = (parent, ctx, info) =>
   sensitivityOf(parent.metadata) === 'safe' ||
   ['content:moderate', 'content:approve', 'content:reject'].some((p) => can(ctx.principal, p as Permission))
     ? true
-    : denied(ctx, info, 'sensitive content is visible to moderators only'),
-);
+    : denied(ctx, info, 'sensitive content is visible to moderators only');
 
-function objectRule(typeName: string, ...extra: IRule[]): IRule {
+/** A key for each object the executor resolves fields of: an object's rule runs once for all of its fields. */
+const objectKeys = new WeakMap<object, string>();
+let objectsSeen = 0;
+function objectKey(parent: unknown): string {
+  if (typeof parent !== 'object' || parent === null) return 'none';
+  let key = objectKeys.get(parent);
+  if (key === undefined) {
+    key = String(++objectsSeen);
+    objectKeys.set(parent, key);
+  }
+  return key;
+}
+
+/**
+ * Signed in, cleared for the type's classification, holding a permission to read it, and whatever the type adds
+ * (scope, sensitivity), in that order: classification first, so reaching for restricted data without clearance
+ * raises an alert whatever the role. Every field of an object shares one answer, worked out once per object and
+ * request (graphql-shield's cache, keyed by the object); a chain of shield rules per field made a nested read of a
+ * few hundred objects spend most of its time in the rule tree (docs/benchmarks.md, nested read).
+ */
+function objectRule(typeName: string, ...extra: Check<never>[]): IRule {
   const base = OBJECT_READERS[typeName];
   if (!base) return deny;
-  // Classification first: reaching for restricted data without clearance raises an alert, whatever the role.
-  return chain(signedIn, classified(typeName), needs(...base), ...extra);
+  const checks: Check[] = [authenticated, mfaSatisfied, classified(typeName), holdsAny(base), ...extra];
+  return rule(`object:${typeName}`, { cache: (parent) => objectKey(parent) })(async (parent, _a, ctx: Ctx, info) => {
+    for (const check of checks) {
+      const verdict = await check(parent as never, ctx, info);
+      if (verdict !== true) return verdict;
+    }
+    return true;
+  });
 }
 
 /** Who may see an object of each type, however it was reached (a nested relation, node(id:), a list). */

@@ -19,7 +19,7 @@ import { createSwarmActivity } from '../src/domain/swarm/activity.js';
 import { agentTasksTopic, type Publish } from '../src/domain/swarm/events.js';
 import { createDatabase } from '../src/platform/db/prisma.js';
 import { createOfflineLanguageModel } from '../src/platform/llm/offline-composer.js';
-import { SWARM_STAGES, type Swarm, startSwarm } from '../src/swarm/engine.js';
+import { type Swarm, type SwarmStage, startSwarm } from '../src/swarm/engine.js';
 import { gid, uuidOf } from '../test/helpers/fixtures.js';
 import { connectWs } from '../test/helpers/ws-client.js';
 import { startBareChains } from './lib/bare-chain.js';
@@ -67,6 +67,11 @@ const SUBMIT_PARALLELISM = 8;
 /** startSwarm's default (workers/*.ts pass none), passed explicitly so the report states it. */
 const RELAY_INTERVAL_MS = 100;
 export const SWARM_DEFAULTS = { goals: 200, warmup: 20 };
+/**
+ * The stages run and measured: a goal is COMPLETE when its Judge approves. No publish stage (the bench has no
+ * platform to publish to: its jobs would fail and retry during the run), no chain or maintenance stage.
+ */
+const STAGES = ['planner', 'worker', 'judge'] as const satisfies readonly SwarmStage[];
 /** Baseline batches of N chains; the report uses the median batch. */
 const BASELINE_BATCHES = 3;
 
@@ -273,7 +278,7 @@ async function stageTimes(swarm: Swarm, probe: pg.Client, sinceWallMs: number): 
     [new Date(sinceWallMs)],
   );
   const out: Record<string, StageTimes> = {};
-  for (const stage of SWARM_STAGES) {
+  for (const stage of STAGES) {
     const jobs = (await swarm.queues.queues[stage].getJobs(['completed'], 0, -1)).filter(
       (j) => j.timestamp >= sinceWallMs && j.processedOn !== undefined && j.finishedOn !== undefined,
     );
@@ -389,6 +394,7 @@ async function run(opts: SwarmOptions, cleanup: Cleanup): Promise<SwarmBenchResu
     reconcileIntervalMs: config.swarm.reconcileIntervalMs,
     heartbeatMs: config.swarm.heartbeatMs,
     relayIntervalMs: RELAY_INTERVAL_MS,
+    stages: STAGES,
   });
   let swarmClosed: Promise<void> | undefined;
   const closeSwarm = () => {

@@ -22,7 +22,7 @@ export interface McpFaceDeps {
 }
 
 const AGENT_FIELDS = 'id name active performanceScore persona { id name } state { status activeTasks lastHeartbeat }';
-const TASK_FIELDS = `id taskType status priority attempts createdAt updatedAt error { code message }
+const TASK_FIELDS = `id taskType status priority attempts scheduledFor createdAt updatedAt error { code message }
   context { goalDescription requiredResources } goal { id status } contents { id status confidenceScore contentData }`;
 
 const TRANSFER_FIELDS = `id status amount currency recipient reason expiresAt decidedAt
@@ -34,7 +34,7 @@ const DOCS = {
   persona: `query ($id: ID!) { persona(id: $id) { id name backstory voiceTone { descriptors formality signaturePhrases }
     beliefs { statement topic } directives { kind text } } }`,
   task: `query ($id: ID!) { task(id: $id) { ${TASK_FIELDS} } }`,
-  goal: `query ($id: ID!) { goal(id: $id) { id status description priority tasks { id taskType status } } }`,
+  goal: `query ($id: ID!) { goal(id: $id) { id status description priority tasks { id taskType status scheduledFor } } }`,
   submitGoal: `mutation ($input: SubmitGoalInput!) { submitGoal(input: $input) { id status description } }`,
   reviewItems: `query ($first: Int, $filter: ReviewFilter) { reviewItems(first: $first, filter: $filter) { totalCount
     edges { node { taskId confidence categories reasons feedback content { id contentData } } } } }`,

@@ -250,6 +250,16 @@ describe('the Planner and the quota', () => {
     );
     const scheduled = (task.context as { scheduled_for?: string }).scheduled_for;
     expect(Date.parse(scheduled ?? '')).toBeGreaterThan(Date.now() + 3_500_000);
+    // The goal's plan shows when each task will start: content at the slot, anything else (none here) at once.
+    const { goal } = await t.ok<{
+      goal: { tasks: { taskType: string; status: string; scheduledFor: string | null }[] };
+    }>('query ($id: ID!) { goal(id: $id) { tasks { taskType status scheduledFor } } }', { id: submitGoal.id });
+    expect(goal.tasks.map((x) => x.taskType)).toContain('GENERATE_CONTENT');
+    for (const planned of goal.tasks)
+      expect(planned).toMatchObject({
+        status: 'PENDING',
+        scheduledFor: planned.taskType === 'GENERATE_CONTENT' ? new Date(scheduled as string).toISOString() : null,
+      });
     const waiting = await executeTask({ db: t.app.db, llm: createOfflineLanguageModel() }, task.id).catch(
       (e: unknown) => e,
     );

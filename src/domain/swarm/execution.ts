@@ -7,7 +7,7 @@ import type { ContextItem, LanguageModel } from '../../platform/llm/llm.js';
 import { DomainError } from '../shared/errors.js';
 import { asJson } from '../shared/json.js';
 import { lockQuota, QuotaDeferral, requireRunBudget, SPEC_LIMITS } from '../tasks/limits.js';
-import { isFinal, taskStatusOf } from '../tasks/task.model.js';
+import { isFinal, scheduledForOf, taskStatusOf } from '../tasks/task.model.js';
 import { moveTask } from '../tasks/task-state.js';
 import { ingestionFrom, ingestTrends } from '../trends/ingestion.js';
 import type { TaskTransfer, TransferService } from '../wallets/transfers.service.js';
@@ -48,12 +48,12 @@ export async function executeTask(deps: WorkerDeps, taskId: string) {
   const agentId = task.agentId as string;
   const starting = status === 'pending';
   // Scheduled by the Planner for a free posting slot: wait until then (deferred, not failed).
-  const scheduledFor = Date.parse(String((task.context as TaskContext | null)?.scheduled_for ?? ''));
-  if (starting && scheduledFor > Date.now()) {
+  const scheduledFor = scheduledForOf(task.context);
+  if (starting && scheduledFor && scheduledFor.getTime() > Date.now()) {
     throw new QuotaDeferral(
       'platformPosts',
-      scheduledFor - Date.now(),
-      `scheduled for ${new Date(scheduledFor).toISOString()}, when the agent's posting quota frees`,
+      scheduledFor.getTime() - Date.now(),
+      `scheduled for ${scheduledFor.toISOString()}, when the agent's posting quota frees`,
     );
   }
   // Start (or resume) only within the agent's limits; over them, QuotaDeferral puts the job back for later.

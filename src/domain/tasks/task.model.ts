@@ -29,3 +29,13 @@ export function isFinal(status: TaskStatus): boolean {
 export function taskStatusOf(stored: string | null): TaskStatus {
   return (stored ?? 'pending') as TaskStatus;
 }
+
+/**
+ * When the Planner scheduled a task to start (context.scheduled_for): the next free slot of the agent's posting
+ * quota. Null when it starts as soon as the tasks it depends on are done (or the stored value is no date).
+ */
+export function scheduledForOf(context: unknown): Date | null {
+  if (!context || typeof context !== 'object' || Array.isArray(context)) return null;
+  const at = Date.parse(String((context as { scheduled_for?: unknown }).scheduled_for ?? ''));
+  return Number.isNaN(at) ? null : new Date(at);
+}

@@ -10,6 +10,7 @@ import {
   TASK_TYPES,
   type TaskPriority as TaskPriorityValue,
   type TaskType as TaskTypeValue,
+  scheduledForOf,
   taskStatusOf,
 } from '../../domain/tasks/task.model.js';
 import type { TaskContextDocument } from '../../domain/tasks/tasks.service.js';
@@ -85,6 +86,14 @@ export const Task = builder.prismaNode('Task', {
       nullable: true,
       description: 'Set when the task failed or was cancelled.',
       resolve: (task) => taskErrorOf(task.result),
+    }),
+    scheduledFor: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description:
+        "When the Planner scheduled the task to start: the next free slot of the agent's posting quota (a PENDING task " +
+        'waits until then). Null: it starts as soon as the tasks it depends on are done.',
+      resolve: (task) => scheduledForOf(task.context),
     }),
     executionTimeMs: t.exposeInt('executionTimeMs', { nullable: true }),
     attempts: t.exposeInt('attempts', { description: 'How many times the Worker has started it (retries included).' }),

@@ -5,12 +5,12 @@ import { GraphQLError } from 'graphql';
 import { filter, pipe } from 'graphql-yoga';
 import { agentTasksTopic, REVIEW_ITEMS_TOPIC, taskTopic } from '../../domain/swarm/events.js';
 import {
+  scheduledForOf,
   TASK_PRIORITIES,
   TASK_STATUSES,
   TASK_TYPES,
   type TaskPriority as TaskPriorityValue,
   type TaskType as TaskTypeValue,
-  scheduledForOf,
   taskStatusOf,
 } from '../../domain/tasks/task.model.js';
 import type { TaskContextDocument } from '../../domain/tasks/tasks.service.js';

@@ -1,6 +1,7 @@
 // Security alerts: the list, acknowledgement, and the live stream for super_admins.
 import { ALERT_SEVERITIES, SECURITY_ALERTS_TOPIC } from '../../domain/security/alerts.service.js';
 import { builder } from '../builder.js';
+import { readOncePerEvent } from '../event-reads.js';
 import { idOf } from '../ids.js';
 import { connectionOf, enumFromValues } from './common.js';
 
@@ -69,6 +70,8 @@ builder.subscriptionFields((t) => ({
     description: 'Every new security alert, live, and a system alert again when it resolves (super_admin).',
     subscribe: (_r, _a, ctx) => ctx.pubsub.subscribe(SECURITY_ALERTS_TOPIC),
     resolve: (query, payload: { id: string }, _a, ctx) =>
-      ctx.db.securityAlert.findUniqueOrThrow({ ...query, where: { id: payload.id } }),
+      readOncePerEvent(payload, query, () =>
+        ctx.db.securityAlert.findUniqueOrThrow({ ...query, where: { id: payload.id } }),
+      ),
   }),
 }));

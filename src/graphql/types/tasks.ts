@@ -16,6 +16,7 @@ import {
 import type { TaskContextDocument } from '../../domain/tasks/tasks.service.js';
 import { builder } from '../builder.js';
 import type { Context } from '../context.js';
+import { readOncePerEvent } from '../event-reads.js';
 import { idOf, optionalIdOf } from '../ids.js';
 import { connectionOf, enumFromValues, scoreOf, stringsOf } from './common.js';
 
@@ -197,7 +198,7 @@ builder.subscriptionFields((t) => ({
       );
     },
     resolve: (query, payload: { id: string }, _args, ctx) =>
-      ctx.db.task.findUniqueOrThrow({ ...query, where: { id: payload.id } }),
+      readOncePerEvent(payload, query, () => ctx.db.task.findUniqueOrThrow({ ...query, where: { id: payload.id } })),
   }),
   reviewItemAdded: t.prismaField({
     type: 'Content',
@@ -217,11 +218,13 @@ builder.subscriptionFields((t) => ({
         }),
       ),
     resolve: (query, payload: { id: string }, _args, ctx) =>
-      ctx.db.content.findFirst({
-        ...query,
-        where: { taskId: payload.id },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      }),
+      readOncePerEvent(payload, query, () =>
+        ctx.db.content.findFirst({
+          ...query,
+          where: { taskId: payload.id },
+          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        }),
+      ),
   }),
 }));
 

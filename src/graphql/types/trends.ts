@@ -2,6 +2,7 @@
 import type { TrendMetadata } from '../../domain/trends/ingestion.js';
 import { TREND_DETECTED_TOPIC } from '../../domain/trends/ingestion.js';
 import { builder } from '../builder.js';
+import { readOncePerEvent } from '../event-reads.js';
 import { connectionOf, scoreOf } from './common.js';
 
 const metaOf = (v: unknown): Partial<TrendMetadata> =>
@@ -64,7 +65,7 @@ builder.subscriptionField('trendDetected', (t) =>
     description: 'Every new trend, as ingestion detects it (not a trend seen again).',
     subscribe: (_root, _args, ctx) => ctx.pubsub.subscribe(TREND_DETECTED_TOPIC),
     resolve: (query, payload: { id: string }, _args, ctx) =>
-      ctx.db.trend.findUniqueOrThrow({ ...query, where: { id: payload.id } }),
+      readOncePerEvent(payload, query, () => ctx.db.trend.findUniqueOrThrow({ ...query, where: { id: payload.id } })),
   }),
 );
 

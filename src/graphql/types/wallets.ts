@@ -7,6 +7,7 @@ import { TRANSFER_STATUSES } from '../../domain/wallets/transfers.service.js';
 import { TRANSACTION_STATUSES, TRANSFER_TOPIC } from '../../domain/wallets/wallets.service.js';
 import { builder } from '../builder.js';
 import type { Context } from '../context.js';
+import { readOncePerEvent } from '../event-reads.js';
 import { idOf, optionalIdOf } from '../ids.js';
 import { connectionOf, enumFromValues } from './common.js';
 
@@ -446,7 +447,9 @@ builder.subscriptionFields((t) => ({
       );
     },
     resolve: (query, payload: { id: string }, _args, ctx) =>
-      ctx.db.transfer.findUniqueOrThrow({ ...query, where: { id: payload.id } }),
+      readOncePerEvent(payload, query, () =>
+        ctx.db.transfer.findUniqueOrThrow({ ...query, where: { id: payload.id } }),
+      ),
   }),
 }));
 

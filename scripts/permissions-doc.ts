@@ -202,7 +202,9 @@ ${operationsSection('Subscription')}
 Every field of an object that implements \`Node\` is guarded by its type's rule, however the object is reached: a
 query, a nested relation (\`content.agent\`), \`node(id:)\`, a list, or a mutation's result. The matrix fetches each
 through \`node(id:)\`, where nothing but the type rule is at work. A type rule checks, in order: signed in (and the MFA
-policy), clearance for the type's classification, one of the reader permissions, then the type's attribute rules.
+policy), clearance for the type's classification, one of the reader permissions, then the type's attribute rules. Every
+field of an object shares one answer: the rule runs once per object and request (graphql-shield's cache keyed by
+the object), so a denied object is refused on every field it was asked for, and its denial is recorded once.
 
 ${table(
   ['Type', 'Classification', ...PRINCIPALS, 'Rule'],

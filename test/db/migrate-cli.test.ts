@@ -31,7 +31,8 @@ function cli(databaseUrl: string, ...args: string[]): Promise<Run> {
 const db = unusedTestDatabase();
 afterAll(() => db.drop());
 
-describe('npm run db:migrate', () => {
+// Each run starts Node and tsx: a few seconds each on a loaded 2-core machine, and the first test runs four of them.
+describe('npm run db:migrate', { timeout: 120_000 }, () => {
   it('creates and migrates the database when two processes start at once, then reports it up to date', async () => {
     const before = await cli(db.url, 'status');
     expect(before.code).toBe(1);

@@ -61,6 +61,10 @@ describe('graceful shutdown', () => {
       RETENTION_INTERVAL_MS: '0',
       TRENDS_FETCH_INTERVAL_MS: '0',
       VECTOR_STORE_DIR: t.app.config.memory.vectorStore.dir,
+      // The job lock of the other process tests (1.5 s, so a killed job is seen stalled quickly) can lapse on a
+      // loaded machine while the job waits on the table lock; the job would then finish but could not be marked
+      // completed. Draining, not stall detection, is under test here.
+      SWARM_JOB_LOCK_MS: '30000',
     });
     children.push(stage.child);
     await stage.ready;

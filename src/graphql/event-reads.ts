@@ -2,6 +2,8 @@
 // parses each message once and hands the same payload object to every listener, so a thousand subscribers of one
 // agent's tasks need one read of the changed row (per selection), not a thousand. Each subscriber still runs the
 // rule tree on the row with its own context: what it may see is decided per subscriber, only the read is shared.
+// It relies on each event being a new object: an event target that handed one object to two events would give the
+// second the first one's row (createRedisEventTarget parses every message anew).
 const reads = new WeakMap<object, Map<string, Promise<unknown>>>();
 
 /** `read()` once per event payload and Prisma selection (Pothos's `query`); later calls share its promise. */

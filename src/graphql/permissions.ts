@@ -124,30 +124,21 @@ function needs(...permissions: Permission[]): IRule {
 
 /** Administration: a refusal here is a privilege-escalation attempt. */
 function administers(permission: Permission): IRule {
-  return once(`administers:${permission}`, () =>
-    chain(
-      signedIn,
-      rule(`administers:${permission}`, { cache: 'contextual' })(async (_p, _a, ctx: Ctx, info) =>
-        can(ctx.principal, permission)
-          ? true
-          : denied(ctx, info, `requires ${permission}`, { alert: 'privilege_escalation_attempt' }),
-      ),
-    ),
-  );
+  const name = `administers:${permission}`;
+  const check: Check = (_p, ctx, info) =>
+    can(ctx.principal, permission)
+      ? true
+      : denied(ctx, info, `requires ${permission}`, { alert: 'privilege_escalation_attempt' });
+  return once(name, () => chain(signedIn, contextual(check, name)));
 }
 
 /** Security data: refusing it to someone is a restricted-resource access attempt, and raises an alert. */
 function restricted(permission: Permission): IRule {
-  return once(`restricted:${permission}`, () =>
-    chain(
-      signedIn,
-      rule(`restricted-check:${permission}`, { cache: 'contextual' })(async (_p, _a, ctx: Ctx, info) =>
-        can(ctx.principal, permission)
-          ? true
-          : denied(ctx, info, `requires ${permission}`, { alert: 'restricted_resource_access' }),
-      ),
-    ),
-  );
+  const check: Check = (_p, ctx, info) =>
+    can(ctx.principal, permission)
+      ? true
+      : denied(ctx, info, `requires ${permission}`, { alert: 'restricted_resource_access' });
+  return once(`restricted:${permission}`, () => chain(signedIn, contextual(check, `restricted-check:${permission}`)));
 }
 
 /** Sensitive operations need a TOTP or WebAuthn step-up within the window (5 minutes by default). */
